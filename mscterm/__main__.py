@@ -1,0 +1,5 @@
+"""Allow ``python -m mscterm``."""
+
+from mscterm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""The ``mscterm`` command line: argparse sub-commands, one module each under ``commands/``.
+
+Only the TUI command imports Textual, and only network commands import httpx, so ``lookup`` on a
+warm cache starts in well under DESIGN.md's 150 ms. Every failure a user can cause ends with one
+plain line on stderr and an exit code from :mod:`mscterm.exitcodes` -- never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from mscterm import __version__
+from mscterm.exitcodes import BAD_INPUT, INTERRUPTED, OK
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with our BAD_INPUT code and a single-line message."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(BAD_INPUT, f"mscterm: {message} (see 'mscterm {self._sub_name()} --help')\n")
+
+    def _sub_name(self) -> str:
+        parts = self.prog.split()
+        return " ".join(parts[1:]) if len(parts) > 1 else ""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command-line grammar (DESIGN.md's command table)."""
+    common = _Parser(add_help=False)
+    common.add_argument("--cache-dir", help="cache directory (env MSCTERM_CACHE_DIR)")
+    common.add_argument("--eutils-url", help="E-utilities base URL (env MSCTERM_EUTILS_URL)")
+    common.add_argument(
+        "--offline", action="store_true", default=None, help="never touch the network"
+    )
+    common.add_argument("--config", help="config file (env MSCTERM_CONFIG)")
+
+    parser = _Parser(
+        prog="mscterm",
+        description="Explore the literature on mesenchymal stem cell safety.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"mscterm {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser("lookup", parents=[common], help="print records by PMID or DOI")
+    p.add_argument("ids", nargs="+", metavar="ID", help="PMID (1-9 digits) or DOI (10.…)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="a JSON array of records")
+    fmt.add_argument("--bibtex", action="store_true", help="BibTeX entries")
+
+    p = sub.add_parser("fetch", parents=[common], help="warm the cache for offline use")
+    p.add_argument("ids", nargs="*", metavar="PMID")
+    p.add_argument("--topic", action="append", default=[], metavar="ID", help="a topic id")
+    p.add_argument("--all-topics", action="store_true", help="every topic of the map")
+    p.add_argument("--limit", type=int, default=200, help="newest N PubMed hits per topic")
+
+    p = sub.add_parser("search", parents=[common], help="search the local index or PubMed")
+    p.add_argument("query", nargs="+")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", parents=[common], help="write references to a file")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--topic", action="append", default=[], metavar="ID")
+    p.add_argument("--marked", action="store_true", help="the references marked in the TUI")
+    p.add_argument(
+        "--format", default="bibtex", choices=["bibtex", "biblatex", "csl-json", "ris"]
+    )
+    p.add_argument("-o", "--output", default="-", help="file to write, or - for stdout")
+    p.add_argument("--append", action="store_true", help="merge into an existing .bib file")
+    p.add_argument("--abstracts", action="store_true", help="include abstracts")
+
+    p = sub.add_parser("topics", parents=[common], help="print the topic map")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("cache", parents=[common], help="manage the cache")
+    cache_sub = p.add_subparsers(dest="cache_command", required=True, parser_class=_Parser)
+    cache_sub.add_parser("stats", parents=[common], help="records, size, age, topics covered")
+    cache_sub.add_parser("verify", parents=[common], help="check the cache and the index")
+    c = cache_sub.add_parser("clear", parents=[common], help="empty the cache (keeps marks)")
+    c.add_argument("--yes", action="store_true", help="do not ask")
+    c = cache_sub.add_parser("export", parents=[common], help="write the cache as JSON lines")
+    c.add_argument("file")
+    c = cache_sub.add_parser("import", parents=[common], help="merge a JSON-lines snapshot")
+    c.add_argument("file")
+
+    sub.add_parser("tui", parents=[common], help="the explorer (the default)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "tui"
+    from mscterm.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(
+            cache_dir=args.cache_dir,
+            eutils_url=args.eutils_url,
+            offline=args.offline,
+            config=args.config,
+        )
+    except ConfigError as exc:
+        print(f"mscterm: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    module = importlib.import_module(f"mscterm.commands.{command}")
+    try:
+        return int(module.run(args, settings))
+    except KeyboardInterrupt:
+        print("mscterm: interrupted; nothing partial was kept", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        return OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,231 @@
+"""Plain data of mscterm: records, authors, abstracts, MeSH headings and topics.
+
+These dataclasses are the one shape every layer shares (parser -> store -> library -> CLI/TUI/export).
+They know how to turn into DESIGN.md's record JSON and back, and nothing else: no I/O, no network,
+no imports heavier than the standard library, so the warm ``lookup`` path stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+"""Bump when Record's shape changes; the store then re-fetches instead of misreading old data."""
+
+PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+class BadIdError(ValueError):
+    """An identifier typed by a user is neither a PMID nor a DOI."""
+
+
+@dataclass(slots=True)
+class Author:
+    """A person (family/given/initials) or a group (collective); never both."""
+
+    family: str | None = None
+    given: str | None = None
+    initials: str | None = None
+    suffix: str | None = None
+    collective: str | None = None
+    orcid: str | None = None
+
+    @property
+    def display(self) -> str:
+        """``Family I`` for a person, the group name for a collective."""
+        if self.collective:
+            return self.collective
+        parts = [p for p in (self.family, self.initials) if p]
+        return " ".join(parts) or (self.given or "")
+
+
+@dataclass(slots=True)
+class AbstractSection:
+    """One paragraph of an abstract; ``label`` is set for structured abstracts (e.g. METHODS)."""
+
+    label: str | None
+    text: str
+
+
+@dataclass(slots=True)
+class MeshHeading:
+    """A MeSH descriptor with its qualifiers; ``major`` marks a major topic of the article."""
+
+    descriptor: str
+    major: bool = False
+    qualifiers: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Book:
+    """What a PubmedBookArticle adds: the book it belongs to."""
+
+    booktitle: str | None = None
+    publisher: str | None = None
+    editors: list[Author] = field(default_factory=list)
+    chapter: str | None = None
+
+
+@dataclass(slots=True)
+class Record:
+    """One bibliographic record in DESIGN.md's JSON shape.
+
+    ``id`` is the key used everywhere (tree, marks, exports): the PMID, else ``doi:<lower DOI>``,
+    else ``cite:<first author>-<year>-<first title words>`` (see :func:`record_id`).
+    """
+
+    id: str
+    pmid: str | None = None
+    title: str = ""
+    authors: list[Author] = field(default_factory=list)
+    authors_complete: bool | None = True
+    journal: str | None = None
+    journal_abbrev: str | None = None
+    year: int | None = None
+    month: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    pmcid: str | None = None
+    book: Book | None = None
+    abstract: list[AbstractSection] = field(default_factory=list)
+    mesh: list[MeshHeading] = field(default_factory=list)
+    publication_types: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    language: str | None = None
+    retracted: bool = False
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "pubmed"
+    provenance: list[str] = field(default_factory=list)
+    resolution: str | None = None
+
+    @property
+    def is_full(self) -> bool:
+        """A record fetched from PubMed, as opposed to a citation-level seed record."""
+        return self.source == "pubmed"
+
+    @property
+    def first_author(self) -> str | None:
+        """Family name (or group name) of the first author, for labels and keys."""
+        if not self.authors:
+            return None
+        a = self.authors[0]
+        return a.collective or a.family
+
+    @property
+    def short_citation(self) -> str:
+        """``Rubio 2005 · Cancer Res``: the label a person scans in a list."""
+        who = self.first_author or "Anon"
+        if len(self.authors) > 1 or self.authors_complete is False:
+            who += " et al."
+        year = str(self.year) if self.year else "n.d."
+        where = self.journal_abbrev or self.journal or (self.book.booktitle if self.book else None)
+        return f"{who} {year}" + (f" · {where}" if where else "")
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN.md's record JSON (a plain dict ready for :func:`json.dumps`)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        """Inverse of :meth:`to_json`; unknown keys are ignored so newer files still load."""
+        known = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
+        known["authors"] = [_author(a) for a in data.get("authors") or []]
+        known["abstract"] = [AbstractSection(**s) for s in data.get("abstract") or []]
+        known["mesh"] = [MeshHeading(**m) for m in data.get("mesh") or []]
+        book = data.get("book")
+        if book:
+            book = dict(book)
+            book["editors"] = [_author(a) for a in book.get("editors") or []]
+            known["book"] = Book(**book)
+        return cls(**known)
+
+
+def _author(data: dict[str, Any]) -> Author:
+    return Author(**{k: v for k, v in data.items() if k in _AUTHOR_FIELDS})
+
+
+_RECORD_FIELDS = frozenset(Record.__dataclass_fields__)
+_AUTHOR_FIELDS = frozenset(Author.__dataclass_fields__)
+
+
+@dataclass(slots=True)
+class TopicRules:
+    """Which records belong to a topic: any MeSH descriptor, or any term in title/abstract."""
+
+    mesh: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Topic:
+    """A node of the safety map: its PubMed query, match rules, landmarks and sub-topics."""
+
+    id: str
+    title: str
+    description: str = ""
+    query: str = ""
+    rules: TopicRules = field(default_factory=TopicRules)
+    landmarks: list[str] = field(default_factory=list)
+    children: list[Topic] = field(default_factory=list)
+    parent: str | None = None
+
+
+def fold_ascii(text: str) -> str:
+    """Fold to plain ASCII letters the way a person would type them (Røsland -> Rosland)."""
+    text = text.translate(_FOLD_EXTRA)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).encode(
+        "ascii", "ignore"
+    ).decode("ascii")
+
+
+_FOLD_EXTRA = str.maketrans(
+    {"ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "đ": "d",
+     "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ı": "i"}
+)
+
+
+def record_id(
+    pmid: str | None,
+    doi: str | None,
+    first_author: str | None = None,
+    year: int | None = None,
+    title: str | None = None,
+) -> str:
+    """The storage key DESIGN.md defines: PMID, else ``doi:<lower DOI>``, else ``cite:…``."""
+    if pmid:
+        return pmid
+    if doi:
+        return "doi:" + doi.strip().lower()
+    who = re.sub(r"[^a-z0-9]+", "", fold_ascii(first_author or "anon").lower()) or "anon"
+    words = re.findall(r"[a-z0-9]+", fold_ascii(title or "").lower())[:3]
+    return f"cite:{who}-{year or 'nd'}-{'-'.join(words) or 'untitled'}"
+
+
+def parse_id(text: str) -> str:
+    """Normalise a user-typed identifier to a record id, or raise :class:`BadIdError`.
+
+    Accepts a PMID (1-9 digits), a DOI (``10.…``, ``doi:10.…`` or a doi.org URL) and the
+    ``doi:``/``cite:`` ids mscterm prints itself.
+    """
+    raw = text.strip()
+    if PMID_RE.match(raw):
+        return raw
+    low = raw.lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        if low.startswith(prefix):
+            raw = raw[len(prefix):].strip()
+            low = raw.lower()
+            break
+    if DOI_RE.match(raw) and raw.isprintable():
+        return "doi:" + low
+    if low.startswith("cite:") and len(raw) > 5 and raw.isprintable() and " " not in raw:
+        return low
+    shown = raw if raw.isprintable() and len(raw) <= 40 else repr(raw[:40])
+    raise BadIdError(f"not a PMID (1-9 digits) or a DOI (10.…): {shown}")
