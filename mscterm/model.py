@@ -1,6 +1,6 @@
 """Plain data of mscterm: records, authors, abstracts, MeSH headings and topics.
 
-These dataclasses are the one shape every layer shares (parser -> store -> library -> CLI/TUI/export).
+These dataclasses are the one shape every layer shares (parser, store, library, CLI, TUI, export).
 They know how to turn into DESIGN.md's record JSON and back, and nothing else: no I/O, no network,
 no imports heavier than the standard library, so the warm ``lookup`` path stays fast.
 """

@@ -41,7 +41,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
 
 class UserState:
-    """A small JSON document of per-user state, re-read before each change and written atomically."""
+    """A small JSON document of user state, re-read before each change, written atomically."""
 
     def __init__(self, state_dir: Path) -> None:
         self.path = Path(state_dir) / STATE_FILE

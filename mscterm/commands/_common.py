@@ -1,0 +1,25 @@
+"""Small helpers shared by the sub-commands: error lines, id parsing, running the Library."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from mscterm.model import BadIdError, parse_id
+
+
+def say(message: str) -> None:
+    """One line to stderr, prefixed like every mscterm message."""
+    print(f"mscterm: {message}", file=sys.stderr)
+
+
+def parse_ids(raw: Iterable[str]) -> list[str] | None:
+    """Record ids for user-typed identifiers; ``None`` (after saying why) if any is bad."""
+    ids = []
+    for text in raw:
+        try:
+            ids.append(parse_id(text))
+        except BadIdError as exc:
+            say(str(exc))
+            return None
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,67 @@
+"""``mscterm fetch PMID...|--topic ID|--all-topics``: warm the cache for offline use."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from mscterm.commands._common import parse_ids, say
+from mscterm.config import Settings
+from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
+from mscterm.library import Fetched, Library
+from mscterm.progress import ProgressBar
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Fetch and cache; exit 0 done · 1 some not found · 2 bad input · 3 network failure."""
+    ids = parse_ids(args.ids)
+    if ids is None:
+        return BAD_INPUT
+    if not ids and not args.topic and not args.all_topics:
+        say("nothing to fetch: give PMIDs, --topic ID or --all-topics")
+        return BAD_INPUT
+    if not 1 <= args.limit <= 9999:
+        say("--limit must be between 1 and 9999")
+        return BAD_INPUT
+    if settings.offline:
+        say("cannot fetch while offline (--offline or MSCTERM_OFFLINE is set)")
+        return NETWORK_FAILURE
+    library = Library(settings)
+    topic_ids = [t.id for t in library.topics.walk()] if args.all_topics else args.topic
+    unknown = [t for t in topic_ids if library.topics.get(t) is None]
+    if unknown:
+        say(f"unknown topic: {unknown[0]} (see 'mscterm topics')")
+        return BAD_INPUT
+    return asyncio.run(_fetch(library, ids, topic_ids, args.limit))
+
+
+async def _fetch(library: Library, ids: list[str], topic_ids: list[str], limit: int) -> int:
+    results: list[Fetched] = []
+    try:
+        if ids:
+            bar = ProgressBar("records")
+            try:
+                results.append(await library.records(ids, progress=bar))
+            finally:
+                bar.close()
+        for topic_id in topic_ids:
+            bar = ProgressBar(f"records · {topic_id}")
+            try:
+                results.append(await library.fetch_topic(topic_id, limit=limit, progress=bar))
+            finally:
+                bar.close()
+            if results[-1].error:
+                break
+    finally:
+        await library.aclose()
+    got = sum(len(r.records) for r in results)
+    missing = [rid for r in results for rid in r.missing]
+    errors = [r.error for r in results if r.error]
+    say(f"{got} records cached in {library.settings.cache_dir}")
+    if errors:
+        say(f"network failure: {errors[0]}")
+        return NETWORK_FAILURE
+    if missing:
+        say("not found: " + " ".join(missing))
+        return NOT_FOUND
+    return OK

@@ -1,0 +1,486 @@
+"""The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, NCBI).
+
+Callers ask for records, links, searches and topic facts; the Library answers from the store when
+it can and goes to the E-utilities only for what is missing, storing what arrives before handing
+it back. It never imports httpx until the network is really needed (the warm ``lookup`` path
+stays light), and it degrades to offline on a network failure instead of failing the caller:
+cached data is always returned, with one plain sentence saying what could not be fetched.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mscterm.config import Settings
+from mscterm.model import Record
+from mscterm.ncbi.errors import EUtilsError, NetworkError, OfflineError
+from mscterm.ncbi.results import CitationQuery, SearchResult
+from mscterm.resources import seed_records_path
+
+if TYPE_CHECKING:
+    from mscterm.ncbi.client import EUtilsClient
+    from mscterm.state import UserState
+    from mscterm.store import RecordStore
+    from mscterm.topics import TopicMap
+
+LINKNAMES = {
+    "similar": "pubmed_pubmed",
+    "cited_by": "pubmed_pubmed_citedin",
+    "references": "pubmed_pubmed_refs",
+}
+"""What a person asks for -> the elink link name that answers it."""
+
+DAY = 24 * 3600.0
+SEARCH_TTL = DAY
+LINK_TTL = 7 * DAY
+COUNT_TTL = DAY
+RESOLUTION_TTL = 30 * DAY
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class Fetched:
+    """What :meth:`Library.records` could provide.
+
+    ``records`` holds every asked id that is available (from the cache or the network; a seed
+    record stands in when nothing fuller could be had); ``missing`` the ids nobody has;
+    ``error`` one plain sentence when the network failed part-way.
+    """
+
+    records: dict[str, Record] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class TopicCounts:
+    """The numbers of a topic overview; ``None`` where the network has not answered (yet)."""
+
+    landmarks: int
+    cached: int
+    on_pubmed: int | None = None
+    new_since_visit: int | None = None
+    last_visit: str | None = None
+    error: str | None = None
+
+
+def _today() -> str:
+    return _dt.date.today().strftime("%Y/%m/%d")
+
+
+class Library:
+    """Records, links, searches and topics for the CLI and the TUI."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: RecordStore | None = None,
+        client_factory: Callable[[], EUtilsClient] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.offline = settings.offline
+        self._store = store
+        self._client_factory = client_factory
+        self._client: EUtilsClient | None = None
+        self._topics: TopicMap | None = None
+        self._state: UserState | None = None
+        self._members: dict[str, list[str]] | None = None
+
+    # -- lazily opened parts -------------------------------------------------------------------
+    @property
+    def store(self) -> RecordStore:
+        """The record store (disk cache + seed tier), opened on first use."""
+        if self._store is None:
+            from mscterm.store import RecordStore
+
+            self._store = RecordStore(self.settings.cache_dir, seed_records_path())
+        return self._store
+
+    @property
+    def topics(self) -> TopicMap:
+        """The MSC safety topic map."""
+        if self._topics is None:
+            from mscterm.topics import load_topics
+
+            self._topics = load_topics()
+        return self._topics
+
+    @property
+    def state(self) -> UserState:
+        """Marks, expanded nodes, cursor, topic visits, pinned citation keys."""
+        if self._state is None:
+            from mscterm.state import UserState
+
+            self._state = UserState(self.settings.state_dir)
+        return self._state
+
+    @property
+    def warnings(self) -> list[str]:
+        """Problems met and worked around (a damaged cache moved aside, …)."""
+        return list(getattr(self.store, "warnings", []))
+
+    def _net(self) -> EUtilsClient:
+        if self.offline:
+            raise OfflineError("mscterm is offline; showing cached records only")
+        if self._client is None:
+            if self._client_factory is not None:
+                self._client = self._client_factory()
+            else:
+                from mscterm.ncbi.client import EUtilsClient
+
+                self._client = EUtilsClient(self.settings)
+        return self._client
+
+    def _went_offline(self, exc: BaseException) -> None:
+        """A network failure (not a server's refusal) switches the session to offline."""
+        if isinstance(exc, NetworkError):
+            self.offline = True
+
+    async def aclose(self) -> None:
+        """Close the network client and the store."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._store is not None:
+            self._store.close()
+
+    async def __aenter__(self) -> Library:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- records -------------------------------------------------------------------------------
+    def get(self, rid: str) -> Record | None:
+        """The best record the cache or the seed has for ``rid`` (no network)."""
+        record = self.store.get(rid)
+        return self._follow(record) if record is not None else None
+
+    def cached(self, rids: Iterable[str]) -> dict[str, Record]:
+        """Every id of ``rids`` the cache or seed has, keyed by the asked id (no network)."""
+        found = self.store.get_many(list(rids))
+        return {rid: self._follow(rec) for rid, rec in found.items()}
+
+    def _follow(self, record: Record) -> Record:
+        """A seed record resolved online to a PMID stands for the fetched record."""
+        if record.source == "seed" and record.resolution and record.resolution.isdigit():
+            full = self.store.get(record.resolution)
+            if full is not None:
+                return full
+        return record
+
+    async def records(
+        self, rids: Sequence[str], *, progress: ProgressCallback | None = None
+    ) -> Fetched:
+        """Records for ``rids``: cached ones at once, the rest fetched in batches and cached.
+
+        Seed (citation-level) records with a PMID are upgraded to full PubMed records when
+        online; ``doi:``/``cite:`` ids are resolved to PMIDs first (see :meth:`resolve`).
+        """
+        wanted = list(dict.fromkeys(rids))
+        result = Fetched(records=self.cached(wanted))
+        to_fetch = [
+            rid
+            for rid in wanted
+            if rid.isdigit()
+            and not (rid in result.records and result.records[rid].is_full)
+            and not self.store.recently_missing(rid)
+        ]
+        unresolved = [
+            rid
+            for rid in wanted
+            if not rid.isdigit()
+            and not (rid in result.records and result.records[rid].is_full)
+            and self._needs_resolution(result.records.get(rid))
+        ]
+        total = len(to_fetch) + len(unresolved)
+        done = 0
+        if progress:
+            progress(0, total)
+        if total and not self.offline:
+            try:
+                client = self._net()
+
+                def on_batch(batch: list[Record]) -> None:
+                    nonlocal done
+                    self.store.put(batch)
+                    for rec in batch:
+                        result.records[rec.id] = rec
+                    done += len(batch)
+                    if progress:
+                        progress(done, total)
+
+                if to_fetch:
+                    got = await client.efetch(to_fetch, on_batch=on_batch)
+                    returned = {rec.id for rec in got}
+                    absent = [rid for rid in to_fetch if rid not in returned]
+                    if absent:
+                        self.store.note_missing(absent)
+                for rid in unresolved:
+                    rec = await self.resolve(rid)
+                    if rec is not None:
+                        result.records[rid] = rec
+                    done += 1
+                    if progress:
+                        progress(done, total)
+            except EUtilsError as exc:
+                self._went_offline(exc)
+                result.error = str(exc)
+        result.missing = [rid for rid in wanted if rid not in result.records]
+        return result
+
+    @staticmethod
+    def _needs_resolution(record: Record | None) -> bool:
+        if record is None:
+            return True
+        return record.resolution in (None, "pending")
+
+    # -- resolution of records known without a PMID -------------------------------------------
+    async def resolve(self, rid: str) -> Record | None:
+        """Find the PubMed record for a ``doi:``/``cite:`` id and remember the answer.
+
+        A DOI is looked up with an esearch on ``[doi]``; a citation with ECitMatch (journal,
+        year, volume, first page, first author) and, failing that, an esearch on title words.
+        The outcome (PMID, ``NOT_FOUND`` or ``AMBIGUOUS``) is stored in the seed record's
+        ``resolution`` so it is not asked again; a PMID is never guessed.
+        """
+        seed = self.store.get(rid)
+        if seed is not None and seed.is_full:
+            return seed
+        client = self._net()
+        pmid: str | None = None
+        outcome = "NOT_FOUND"
+        if rid.startswith("doi:"):
+            found = await client.esearch(f'"{rid[4:]}"[doi]', retmax=2)
+            pmid, outcome = _single(found.ids)
+        elif seed is not None:
+            first = seed.authors[0] if seed.authors else None
+            author = ""
+            if first is not None and first.family:
+                author = f"{first.family} {first.initials or ''}".strip()
+            pages = (seed.pages or "").split("-")[0]
+            if seed.journal and seed.year and (seed.volume or pages):
+                query = CitationQuery(
+                    journal=seed.journal,
+                    year=str(seed.year),
+                    volume=seed.volume or "",
+                    first_page=pages,
+                    author=author,
+                    key="1",
+                )
+                matches = await client.ecitmatch([query])
+                if matches:
+                    match = matches[0]
+                    pmid = match.pmid
+                    outcome = "FOUND" if pmid else match.status
+            if pmid is None and seed.title:
+                words = re.findall(r"[A-Za-z0-9]{3,}", seed.title)[:12]
+                if words:
+                    term = " AND ".join(f"{w}[ti]" for w in words)
+                    if seed.year:
+                        term += f" AND {seed.year}[dp]"
+                    found = await client.esearch(term, retmax=2)
+                    pmid, title_outcome = _single(found.ids)
+                    if pmid or outcome == "NOT_FOUND":
+                        outcome = title_outcome
+        if seed is not None:
+            seed.resolution = pmid or outcome.split(";")[0] or "NOT_FOUND"
+            self.store.put([seed])
+        if pmid is None:
+            return None
+        fetched = await client.efetch([pmid], on_batch=self.store.put)
+        return fetched[0] if fetched else None
+
+    # -- links and searches --------------------------------------------------------------------
+    async def related(self, pmid: str, kind: str) -> list[str]:
+        """PMIDs linked to ``pmid``: ``similar``, ``cited_by`` or ``references`` (cached)."""
+        linkname = LINKNAMES[kind]
+        key = f"elink:{linkname}:{pmid}"
+        cached = self.store.get_result(key)
+        if cached is not None:
+            return list(cached)
+        try:
+            ids = await self._net().elink(pmid, linkname)
+        except EUtilsError as exc:
+            self._went_offline(exc)
+            raise
+        self.store.put_result(key, ids, LINK_TTL)
+        return ids
+
+    async def search_pubmed(
+        self, query: str, *, retstart: int = 0, retmax: int = 20, sort: str | None = "pub_date"
+    ) -> SearchResult:
+        """One page of a PubMed esearch (newest first by default), cached for a day."""
+        key = f"esearch:{sort}:{retstart}:{retmax}:{query}"
+        cached = self.store.get_result(key)
+        if cached is not None:
+            return SearchResult(**cached)
+        try:
+            found = await self._net().esearch(query, retstart=retstart, retmax=retmax, sort=sort)
+        except EUtilsError as exc:
+            self._went_offline(exc)
+            raise
+        self.store.put_result(
+            key,
+            {
+                "count": found.count,
+                "ids": found.ids,
+                "retstart": found.retstart,
+                "retmax": found.retmax,
+                "query_translation": found.query_translation,
+                "phrases_not_found": found.phrases_not_found,
+                "warnings": found.warnings,
+            },
+            SEARCH_TTL,
+        )
+        return found
+
+    def search_local(self, query: str, limit: int = 20) -> list[Record]:
+        """Best matches of the offline full-text index, then of the seed snapshot."""
+        from mscterm.index import SearchIndex
+
+        index = SearchIndex(self.settings.cache_dir / "index.sqlite3")
+        try:
+            ids = index.search(query, limit=limit)
+        finally:
+            index.close()
+        found = self.cached(ids)
+        hits = [found[rid] for rid in ids if rid in found]
+        if len(hits) < limit:
+            seen = {rec.id for rec in hits} | {rec.pmid for rec in hits if rec.pmid}
+            for rec in self._seed_matches(query):
+                if rec.id not in seen and (rec.resolution or "") not in seen:
+                    hits.append(rec)
+                    seen.add(rec.id)
+                if len(hits) >= limit:
+                    break
+        return hits
+
+    def _seed_matches(self, query: str) -> list[Record]:
+        """A plain scan of the small seed snapshot, so offline search works on a fresh install."""
+        words = [w.lower() for w in re.findall(r"\w+", query) if ":" not in w]
+        if not words:
+            return []
+        seed = getattr(self.store, "seed_records", None)
+        records: Iterable[Record] = seed() if callable(seed) else []
+        out = []
+        for rec in records:
+            full = self.get(rec.id) or rec
+            hay = " ".join(
+                [full.title, full.journal or "", str(full.year or ""), full.doi or "", full.id]
+                + [a.display for a in full.authors]
+                + [s.text for s in full.abstract]
+                + [m.descriptor for m in full.mesh]
+            ).lower()
+            if all(w in hay for w in words):
+                out.append(full)
+        return out
+
+    # -- topics --------------------------------------------------------------------------------
+    def topic_members(self, topic_id: str) -> list[str]:
+        """Record ids under a topic: its landmarks first, then cached records its rules match."""
+        topic = self.topics.get(topic_id)
+        if topic is None:
+            raise KeyError(topic_id)
+        landmarks = self.topics.landmark_ids(topic_id)
+        members = self._membership().get(topic_id, [])
+        pinned = set(landmarks)
+        return landmarks + [rid for rid in members if rid not in pinned]
+
+    def _membership(self) -> dict[str, list[str]]:
+        """topic id -> cached record ids matching its rules (one pass over the cache)."""
+        if self._members is None:
+            members: dict[str, list[str]] = {}
+            for rid in self.store.ids():
+                record = self.store.get(rid)
+                if record is None or record.source != "pubmed":
+                    continue
+                for tid in self.topics.topics_for(record):
+                    members.setdefault(tid, []).append(rid)
+            for ids in members.values():
+                ids.sort(key=lambda r: -int(r) if r.isdigit() else 0)
+            self._members = members
+        return self._members
+
+    def forget_membership(self) -> None:
+        """Recompute topic membership on next use (after new records arrived)."""
+        self._members = None
+
+    def mark_visited(self, topic_id: str) -> None:
+        """Remember today as the last visit of a topic (for 'new since last visit')."""
+        self.state.record_visit(topic_id, _today())
+
+    async def topic_latest(
+        self, topic_id: str, *, retstart: int = 0, retmax: int = 50
+    ) -> SearchResult:
+        """The newest PubMed records of a topic's query (one esearch page, cached)."""
+        topic = self.topics.get(topic_id)
+        if topic is None:
+            raise KeyError(topic_id)
+        return await self.search_pubmed(
+            topic.query, retstart=retstart, retmax=retmax, sort="pub_date"
+        )
+
+    async def topic_counts(self, topic_id: str) -> TopicCounts:
+        """Landmark and cache counts at once; PubMed totals by two esearch counts (cached a day)."""
+        topic = self.topics.get(topic_id)
+        if topic is None:
+            raise KeyError(topic_id)
+        counts = TopicCounts(
+            landmarks=len(self.topics.landmark_ids(topic_id)),
+            cached=len(self._membership().get(topic_id, [])),
+            last_visit=self.state.last_visit(topic_id),
+        )
+        today = _today()
+        key = f"count:{today}:{topic.query}"
+        total = self.store.get_result(key)
+        since = counts.last_visit
+        new_key = f"count-new:{today}:{since}:{topic.query}" if since else None
+        new = self.store.get_result(new_key) if new_key else None
+        try:
+            if total is None:
+                total = await self._net().count(topic.query)
+                self.store.put_result(key, total, COUNT_TTL)
+            if new_key and new is None:
+                new = await self._net().count(
+                    topic.query, datetype="edat", mindate=since, maxdate=today
+                )
+                self.store.put_result(new_key, new, COUNT_TTL)
+        except EUtilsError as exc:
+            self._went_offline(exc)
+            counts.error = str(exc)
+        counts.on_pubmed = total
+        counts.new_since_visit = new
+        return counts
+
+    async def fetch_topic(
+        self, topic_id: str, *, limit: int = 200, progress: ProgressCallback | None = None
+    ) -> Fetched:
+        """Warm the cache with a topic: its landmarks and its newest ``limit`` PubMed records."""
+        ids = list(self.topics.landmark_ids(topic_id))
+        if not self.offline:
+            try:
+                latest = await self.topic_latest(topic_id, retmax=limit)
+                ids += [pmid for pmid in latest.ids if pmid not in ids]
+            except EUtilsError as exc:
+                return Fetched(records=self.cached(ids), missing=[], error=str(exc))
+        fetched = await self.records(ids, progress=progress)
+        self.forget_membership()
+        return fetched
+
+    def stats(self) -> dict[str, Any]:
+        """Store statistics for headers and ``cache stats``."""
+        return self.store.stats()
+
+
+def _single(ids: Sequence[str]) -> tuple[str | None, str]:
+    """The PMID when a lookup found exactly one, else NCBI-style NOT_FOUND / AMBIGUOUS."""
+    if len(ids) == 1:
+        return ids[0], "FOUND"
+    return None, ("AMBIGUOUS" if ids else "NOT_FOUND")
