@@ -1,0 +1,104 @@
+"""Shared pytest fixtures: the local E-utilities stand-in, settings, and a sealed environment.
+
+* ``samples_dir``      Path of ``../shared/ncbi/samples`` (real NCBI recordings); skips when absent.
+* ``eutils_server``    a started :class:`tests.eutils_server.EUtilsServer` serving the fictional
+                       articles 90000001..90000010 (``FICTIONAL_PMIDS``); the esearch term
+                       ``FICTIONAL_SEARCH_TERM`` answers all ten, newest PMID first. Stopped after.
+* ``settings``         :class:`mscterm.config.Settings` on tmp cache/state dirs, pointing at
+                       ``eutils_server``, online, email ``tests@example.org``, no API key.
+* ``offline_settings`` the same directories, offline, no server.
+
+An autouse fixture points HOME, the XDG dirs and every ``MSCTERM_*`` variable at tmp paths (and
+``MSCTERM_EUTILS_URL`` at a closed local port), and removes ``NCBI_API_KEY``/``NCBI_EMAIL``, so
+no test reads the user's config, writes the user's cache or reaches NCBI by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mscterm.config import Settings
+from tests.eutils_server import (
+    FICTIONAL_SEARCH_TERM,
+    EUtilsServer,
+    fictional_articles,
+)
+
+#: PMIDs the ``eutils_server`` fixture serves.
+FICTIONAL_PMIDS: list[str] = [str(n) for n in range(90000001, 90000011)]
+
+#: Where nothing listens: the default E-utilities URL inside tests, so a forgotten server fails
+#: fast with a connection error instead of reaching NCBI.
+UNREACHABLE_URL = "http://127.0.0.1:9/"
+
+__all__ = ["FICTIONAL_PMIDS", "FICTIONAL_SEARCH_TERM", "UNREACHABLE_URL"]
+
+
+@pytest.fixture(autouse=True)
+def _sealed_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test away from the real user's home, config, cache and NCBI."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("MSCTERM_") or name in {"NCBI_API_KEY", "NCBI_EMAIL"}:
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("MSCTERM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MSCTERM_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MSCTERM_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("MSCTERM_EUTILS_URL", UNREACHABLE_URL)
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    """The shared directory of real NCBI recordings; the test is skipped when it is absent."""
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "ncbi" / "samples"
+    if not path.is_dir():
+        pytest.skip(f"NCBI samples not available at {path}")
+    return path
+
+
+@pytest.fixture
+def eutils_server() -> Iterator[EUtilsServer]:
+    """A started local E-utilities server with ten fictional articles (90000001..90000010)."""
+    articles = fictional_articles(len(FICTIONAL_PMIDS))
+    server = EUtilsServer(articles)
+    server.set_search(FICTIONAL_SEARCH_TERM, sorted(articles, key=int, reverse=True))
+    with server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, eutils_server: EUtilsServer) -> Settings:
+    """Online settings on tmp dirs, talking to ``eutils_server`` (built directly: no env leaks)."""
+    return Settings(
+        cache_dir=tmp_path / "cache",
+        state_dir=tmp_path / "state",
+        eutils_url=eutils_server.url,
+        api_key=None,
+        email="tests@example.org",
+        offline=False,
+        config_path=tmp_path / "config" / "config.toml",
+    )
+
+
+@pytest.fixture
+def offline_settings(tmp_path: Path) -> Settings:
+    """Offline settings on the same tmp dirs as ``settings``; no server."""
+    return Settings(
+        cache_dir=tmp_path / "cache",
+        state_dir=tmp_path / "state",
+        eutils_url=UNREACHABLE_URL,
+        api_key=None,
+        email="tests@example.org",
+        offline=True,
+        config_path=tmp_path / "config" / "config.toml",
+    )

@@ -1,0 +1,534 @@
+"""The offline full-text index: query language, ranking, updates, hostile input, concurrency."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import mscterm.index as index_mod
+from mscterm.index import QUERY_HELP, IndexCorruptError, SearchIndex
+from mscterm.model import AbstractSection, Author, MeshHeading, Record
+
+
+def rec(
+    n: int,
+    title: str = "An unrelated note on culture media.",
+    abstract: str = "",
+    *,
+    authors: list[Author] | None = None,
+    journal: str | None = "Fictional Research Letters",
+    abbrev: str | None = "Fict Res Lett",
+    year: int | None = 2010,
+    month: int | None = None,
+    mesh: list[MeshHeading] | None = None,
+    keywords: list[str] | None = None,
+    doi: str | None = None,
+) -> Record:
+    """A fictional record: PMID 90000000 + n, DOI under 10.5555/."""
+    pmid = str(90_000_000 + n)
+    return Record(
+        id=pmid,
+        pmid=pmid,
+        title=title,
+        authors=authors if authors is not None else [Author(family="Placeholder", initials="Q")],
+        journal=journal,
+        journal_abbrev=abbrev,
+        year=year,
+        month=month,
+        doi=doi if doi is not None else f"10.5555/test.{n}",
+        abstract=[AbstractSection(None, abstract)] if abstract else [],
+        mesh=mesh or [],
+        keywords=keywords or [],
+    )
+
+
+def pid(n: int) -> str:
+    return str(90_000_000 + n)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> SearchIndex:
+    ix = SearchIndex(tmp_path / "index.sqlite3")
+    yield ix
+    ix.close()
+
+
+@pytest.fixture
+def corpus(index: SearchIndex) -> SearchIndex:
+    index.add(
+        [
+            rec(
+                1,
+                "Spontaneous transformation of adult mesenchymal stem cells from bone marrow.",
+                "Cultured cells acquired a malignant phenotype after long-term expansion.",
+                authors=[
+                    Author(family="Rubiofict", given="Danielle", initials="D"),
+                    Author(family="Røsfict", given="Gro", initials="GV"),
+                ],
+                journal="Fictional Cancer Research",
+                abbrev="Fict Cancer Res",
+                year=2005,
+                mesh=[
+                    MeshHeading("Cell Transformation, Neoplastic", True, ["genetics"]),
+                    MeshHeading("Mesenchymal Stem Cells", False, ["cytology"]),
+                ],
+                keywords=["tumorigenicity"],
+            ),
+            rec(
+                2,
+                "Karyotype of expanded stromal cells.",
+                "No transformation was seen; the spontaneous appearance of aneuploid clones "
+                "was rare.",
+                authors=[Author(collective="Fictional MSC Safety Consortium")],
+                journal="Journal of Imaginary Cytotherapy",
+                abbrev="J Imag Cytother",
+                year=2012,
+                mesh=[MeshHeading("Karyotyping")],
+            ),
+            rec(
+                3,
+                "Cryopreservation and banking of umbilical cord cells.",
+                "Serum-free media preserved viability after thawing.",
+                year=2015,
+                keywords=["cryopreservation", "banking"],
+                doi="10.5555/Cryo.2015-03",
+            ),
+            rec(4, "Fetal bovine serum in MSC culture: a safety review.", year=2019),
+        ]
+    )
+    return index
+
+
+# -- basics ----------------------------------------------------------------------------------
+def test_count_and_ids(corpus: SearchIndex) -> None:
+    assert corpus.count() == 4
+    assert sorted(corpus.ids()) == [pid(1), pid(2), pid(3), pid(4)]
+
+
+def test_query_help_documents_every_field() -> None:
+    for word in ("ti:", "ab:", "au:", "jo:", "mesh:", "kw:", "year:", "pmid:", "doi:", "OR"):
+        assert word in QUERY_HELP
+    assert QUERY_HELP.strip() and "-" in QUERY_HELP
+    assert "mesh:" in (index_mod.__doc__ or "")
+
+
+def test_words_are_anded_across_fields(corpus: SearchIndex) -> None:
+    assert corpus.search("transformation marrow") == [pid(1)]
+    assert corpus.search("transformation rubiofict") == [pid(1)]
+    assert corpus.search("transformation nosuchword") == []
+
+
+def test_stemming_and_accent_folding(corpus: SearchIndex) -> None:
+    assert pid(1) in corpus.search("transformed cell")
+    assert corpus.search("rosfict") == [pid(1)]  # Røsfict typed without the ø
+    assert corpus.search("RØSFICT") == [pid(1)]
+
+
+# -- ranking ---------------------------------------------------------------------------------
+def test_title_hit_ranks_above_abstract_only_hit(index: SearchIndex) -> None:
+    index.add(
+        [
+            rec(10, "Notes on culture.", "senescence " * 30, year=2020),
+            rec(11, "Replicative senescence of stromal cells in long culture runs.", year=2001),
+            rec(12, "Another note.", "one mention of senescence here", year=2022),
+        ]
+    )
+    hits = index.search("senescence")
+    assert hits[0] == pid(11)
+    assert set(hits) == {pid(10), pid(11), pid(12)}
+
+
+def test_all_words_in_title_rank_first(index: SearchIndex) -> None:
+    index.add(
+        [
+            rec(20, "Tumorigenicity of grafts.", "in mesenchymal populations", year=2023),
+            rec(21, "Mesenchymal cell tumorigenicity in mice.", year=1999),
+        ]
+    )
+    assert index.search("mesenchymal tumorigenicity") == [pid(21), pid(20)]
+
+
+def test_among_equals_newer_first(index: SearchIndex) -> None:
+    index.add([rec(30 + i, "Hypoxia preconditioning study.", year=2000 + i) for i in range(5)])
+    index.add([rec(40, "Hypoxia preconditioning study.", year=2003, month=11)])
+    assert index.search("hypoxia") == [pid(34), pid(40), pid(33), pid(32), pid(31), pid(30)]
+
+
+def test_limit(index: SearchIndex) -> None:
+    index.add([rec(i, "Exosome safety study.") for i in range(1, 31)])
+    assert len(index.search("exosome", limit=7)) == 7
+    assert len(index.search("exosome", limit=100)) == 30
+    assert index.search("exosome", limit=0) == []
+
+
+def test_huge_match_sets_keep_title_tier_and_recency(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan for common terms (window of newest matches) still ranks sensibly."""
+    monkeypatch.setattr(index_mod, "PROBE_LIMIT", 5)
+    monkeypatch.setattr(index_mod, "RECENT_WINDOW", 4)
+    index.add([rec(50 + i, "Note.", "mesenchymal stromal", year=1990 + i) for i in range(20)])
+    index.add([rec(80, "Mesenchymal stromal title hit.", year=1985)])
+    hits = index.search("mesenchymal", limit=5)
+    assert hits[0] == pid(80)
+    assert hits[1:] == [pid(69), pid(68), pid(67), pid(66)]
+    assert len(index.search("mesenchymal", limit=50)) == 21
+
+
+# -- phrases, prefixes -----------------------------------------------------------------------
+def test_phrase(corpus: SearchIndex) -> None:
+    assert corpus.search('"spontaneous transformation"') == [pid(1)]
+    assert set(corpus.search("spontaneous transformation")) == {pid(1), pid(2)}
+    assert corpus.search('"transformation spontaneous"') == []
+
+
+def test_prefix_star(corpus: SearchIndex) -> None:
+    assert corpus.search("cryopres*") == [pid(3)]
+    assert corpus.search("karyo*") == [pid(2)]
+
+
+def test_prefix_of_a_stemmed_word(corpus: SearchIndex) -> None:
+    """``transformati*`` finds ``transformation`` although it is indexed as ``transform``."""
+    assert set(corpus.search("transformati*")) == {pid(1), pid(2)}
+
+
+def test_prefix_last_for_type_ahead(corpus: SearchIndex) -> None:
+    assert corpus.search("umbilical cryopre") == []
+    assert corpus.search("umbilical cryopre", prefix_last=True) == [pid(3)]
+    assert corpus.search("umbilical cryopre ", prefix_last=True) == []  # word finished
+
+
+# -- fields ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("au:rubiofict", [1]),
+        ("au:danielle", [1]),
+        ('au:"rubiofict d"', [1]),
+        ('au:"msc safety consortium"', [2]),
+        ("au:karyotype", []),
+        ("ti:transformation", [1]),
+        ("ab:transformation", [2]),
+        ("ab:marrow", []),
+        ("jo:cytotherapy", [2]),
+        ('jo:"fict cancer res"', [1]),
+        ('mesh:"cell transformation, neoplastic"', [1]),
+        ("mesh:genetics", [1]),
+        ("mesh:karyotyping", [2]),
+        ("mesh:serum", []),
+        ("kw:banking", [3]),
+        ("kw:serum", []),
+        ("pmid:90000002", [2]),
+        ("pmid:9000000", []),
+        ("pmid:abc", []),
+        ("doi:10.5555/cryo.2015-03", [3]),
+        ("doi:10.5555/CRYO.2015-03", [3]),
+        ("doi:https://doi.org/10.5555/test.4", [4]),
+        ("year:2012", [2]),
+        ("year:2010-2015", [3, 2]),
+        ("year:2012-", [4, 3, 2]),
+        ("year:2015-2010", [3, 2]),
+        ("year:2013", []),
+        ("year:abc", []),
+        ("YEAR:2005 TI:transformation", [1]),
+        ("cells year:2011-2020", [3, 2]),
+    ],
+)
+def test_field_filters(corpus: SearchIndex, query: str, expected: list[int]) -> None:
+    assert corpus.search(query) == [pid(n) for n in expected]
+
+
+def test_unknown_field_is_searched_as_text(corpus: SearchIndex) -> None:
+    assert corpus.search("foo:karyotype") == []  # "foo" must match too
+    assert corpus.search("stromal:karyotype") == [pid(2)]
+
+
+def test_field_without_value_is_ignored(corpus: SearchIndex) -> None:
+    assert corpus.search("karyotype au:") == [pid(2)]
+    assert corpus.search("au:") == []
+
+
+# -- boolean ---------------------------------------------------------------------------------
+def test_or(corpus: SearchIndex) -> None:
+    assert set(corpus.search("karyotype OR cryopreservation")) == {pid(2), pid(3)}
+    # OR binds tighter than the implicit AND.
+    assert corpus.search("cells karyotype OR serum") == [pid(3), pid(2)] or set(
+        corpus.search("cells karyotype OR serum")
+    ) == {pid(2), pid(3)}
+    assert corpus.search("au:rubiofict OR year:2012") in ([pid(1), pid(2)], [pid(2), pid(1)])
+
+
+def test_lowercase_or_is_a_word(corpus: SearchIndex) -> None:
+    assert corpus.search("karyotype or cryopreservation") == []
+
+
+def test_not_and_minus(corpus: SearchIndex) -> None:
+    assert corpus.search("transformation -spontaneous") == []
+    assert corpus.search("cells -karyotype") == [pid(3), pid(1)]
+    assert corpus.search("cells NOT karyotype") == [pid(3), pid(1)]
+    assert corpus.search("cells -year:2015") == [pid(2), pid(1)]
+    assert corpus.search("cells -(karyotype OR cryopreservation)") == [pid(1)]
+
+
+def test_only_exclusions_means_everything_else(corpus: SearchIndex) -> None:
+    assert corpus.search("-karyotype") == [pid(4), pid(3), pid(1)]
+
+
+def test_parentheses(corpus: SearchIndex) -> None:
+    assert set(corpus.search("(karyotype OR serum) cells")) == {pid(2), pid(3)}
+    assert corpus.search("((karyotype)") == [pid(2)]
+    assert corpus.search("karyotype))") == [pid(2)]
+
+
+# -- updates ---------------------------------------------------------------------------------
+def test_re_add_replaces_the_old_row(corpus: SearchIndex) -> None:
+    corpus.add([rec(2, "Telomere length in long-term cultures.", year=2013)])
+    assert corpus.count() == 4
+    assert corpus.search("telomere") == [pid(2)]
+    assert corpus.search("karyotype") == []
+    assert corpus.search("year:2012") == []
+    assert corpus.search("year:2013") == [pid(2)]
+    assert corpus.stats()["tombstones"] == 1
+
+
+def test_re_add_unchanged_is_a_no_op(corpus: SearchIndex) -> None:
+    same = rec(
+        3,
+        "Cryopreservation and banking of umbilical cord cells.",
+        "Serum-free media preserved viability after thawing.",
+        year=2015,
+        keywords=["cryopreservation", "banking"],
+        doi="10.5555/Cryo.2015-03",
+    )
+    corpus.add([same])
+    assert corpus.stats()["tombstones"] == 0
+    assert corpus.search("cryopreservation") == [pid(3)]
+
+
+def test_many_updates_never_shorten_a_page(index: SearchIndex) -> None:
+    index.add([rec(i, "Apoptosis assay.", year=2000) for i in range(1, 21)])
+    for round_ in range(3):
+        index.add([rec(i, f"Apoptosis assay round {round_}.", year=2001) for i in range(1, 21)])
+    assert len(index.search("apoptosis", limit=20)) == 20
+    assert len(set(index.search("apoptosis", limit=50))) == 20
+
+
+def test_remove(corpus: SearchIndex) -> None:
+    corpus.remove([pid(1), "doi:10.5555/never-indexed"])
+    assert corpus.count() == 3
+    assert corpus.search("transformation") == [pid(2)]
+
+
+def test_rebuild_replaces_everything(corpus: SearchIndex) -> None:
+    store_records = [rec(7, "Pericyte origin of stromal cells."), rec(8, "Homing after infusion.")]
+    assert set(corpus.ids()) != {r.id for r in store_records}
+    corpus.rebuild(store_records)
+    assert set(corpus.ids()) == {pid(7), pid(8)}
+    assert corpus.count() == 2
+    assert corpus.search("karyotype") == []
+    assert corpus.search("pericyte") == [pid(7)]
+    assert corpus.stats()["tombstones"] == 0
+
+
+def test_records_without_pmid(index: SearchIndex) -> None:
+    r = Record(id="doi:10.5555/nopmid", doi="10.5555/nopmid", title="Citation-level seed record.",
+               year=None, source="seed")  # fmt: skip
+    index.add([r])
+    assert index.search("citation seed") == ["doi:10.5555/nopmid"]
+    assert index.search("doi:10.5555/nopmid") == ["doi:10.5555/nopmid"]
+
+
+# -- hostile input ---------------------------------------------------------------------------
+HOSTILE = [
+    '"',
+    '"unbalanced phrase',
+    'karyotype"',
+    "(",
+    ")",
+    "(()",
+    "NEAR(karyotype stromal)",
+    "NEAR(",
+    "*",
+    "**",
+    "^",
+    "^karyotype",
+    "-",
+    "--",
+    "- -",
+    "OR",
+    "AND OR NOT",
+    "karyotype OR",
+    "OR karyotype",
+    "NOT",
+    ":",
+    "ti:",
+    'ti:"',
+    "title:(",
+    "{title}: karyotype",
+    "karyotype AND",
+    "col:umn",
+    "\x00\x1b[31mkaryotype\x07",
+    "karyo\ud800type",
+    "\udcff\udcfe",
+    "'; DROP TABLE docs; --",
+    "karyotype" + " stromal" * 600,
+    "x" * 5000,
+    "(" * 300 + "karyotype" + ")" * 300,
+    "a OR " * 500,
+    "year:0000-9999 karyotype",
+    "year:1-2",
+    "pmid:" + "9" * 40,
+    "\u202ekaryotype",
+    "🧬 karyotype",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_raise(corpus: SearchIndex, query: str) -> None:
+    hits = corpus.search(query)
+    assert isinstance(hits, list)
+    assert set(hits) <= {pid(1), pid(2), pid(3), pid(4)}
+    corpus.search(query, prefix_last=True)
+
+
+def test_hostile_queries_still_find_their_words(corpus: SearchIndex) -> None:
+    assert corpus.search('karyotype"') == [pid(2)]
+    assert corpus.search("NEAR(karyotype stromal)") == []  # "near" is a plain word here
+    assert corpus.search("(karyotype stromal") == [pid(2)]
+    assert corpus.search("\x00\x1b[31mkaryotype\x07") == [pid(2)]
+    assert corpus.search("^karyotype") == [pid(2)]
+    assert corpus.search("karyotype OR") == [pid(2)]
+    assert corpus.search("year:0000-9999 karyotype") == [pid(2)]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\t\n", "*", '""', "-", "()", "OR", "\x00"])
+def test_empty_queries_find_nothing(corpus: SearchIndex, query: str) -> None:
+    assert corpus.search(query) == []
+
+
+def test_hostile_record_text_is_indexed_as_text(index: SearchIndex) -> None:
+    index.add([rec(60, 'A "quoted" NEAR(title) with * and ^ and \x00 nul', "ab\ud800c")])
+    assert index.search("quoted near") == [pid(60)]
+
+
+# -- robustness ------------------------------------------------------------------------------
+def _adder(path: str, start: int, count: int) -> None:
+    ix = SearchIndex(Path(path))
+    try:
+        for i in range(start, start + count, 5):
+            ix.add([rec(n, f"Concurrent write number {n}.") for n in range(i, i + 5)])
+    finally:
+        ix.close()
+
+
+def test_two_processes_adding_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_adder, args=(str(path), s, 150)) for s in (1000, 2000)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    ix = SearchIndex(path)
+    try:
+        assert ix.count() == 300
+        assert len(ix.search("concurrent", limit=1000)) == 300
+    finally:
+        ix.close()
+
+
+def test_not_a_database_raises_index_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    path.write_bytes(b"this is not an sqlite file at all" * 200)
+    with pytest.raises(IndexCorruptError):
+        ix = SearchIndex(path)
+        ix.search("karyotype")
+
+
+def test_damaged_index_raises_index_corrupt_on_query(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    ix = SearchIndex(path)
+    ix.add([rec(i, f"Damaged index record {i} about karyotype.") for i in range(1, 200)])
+    ix.close()
+    db = sqlite3.connect(path)
+    # A fixed garbage pattern (not random bytes, which can happen to decode): deterministic.
+    rows = db.execute("SELECT id, length(block) FROM ft_data WHERE id > 10").fetchall()
+    for rowid, size in rows:
+        db.execute("UPDATE ft_data SET block = ? WHERE id = ?", (b"\xff\x7f" * size, rowid))
+    db.commit()
+    db.close()
+    with pytest.raises(IndexCorruptError):
+        ix = SearchIndex(path)
+        try:
+            ix.search("karyotype")
+        finally:
+            ix.close()
+
+
+def test_truncated_file_raises_index_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    ix = SearchIndex(path)
+    ix.rebuild(rec(i, f"Truncated index record {i} about karyotype.") for i in range(1, 400))
+    ix.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(IndexCorruptError):
+        ix = SearchIndex(path)
+        try:
+            ix.search("karyotype", limit=500)
+            ix.count()
+            list(ix.ids())
+        finally:
+            ix.close()
+
+
+def test_open_or_rebuild_recovers(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    path.write_bytes(b"\x00garbage" * 500)
+    calls: list[int] = []
+
+    def records() -> list[Record]:
+        calls.append(1)
+        return [rec(1, "Recovered karyotype record.")]
+
+    ix = SearchIndex.open_or_rebuild(path, records)
+    try:
+        assert calls == [1]
+        assert ix.search("karyotype") == [pid(1)]
+    finally:
+        ix.close()
+    assert list(tmp_path.glob("index.sqlite3.corrupt-*"))
+    ix = SearchIndex.open_or_rebuild(path, records)  # healthy now: no second rebuild
+    ix.close()
+    assert calls == [1]
+
+
+def test_other_schema_version_starts_empty(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    ix = SearchIndex(path)
+    ix.add([rec(1, "Versioned karyotype record.")])
+    ix.close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 999")
+    db.commit()
+    db.close()
+    ix = SearchIndex(path)
+    try:
+        assert ix.count() == 0
+        assert ix.search("karyotype") == []
+        ix.add([rec(1, "Versioned karyotype record.")])
+        assert ix.search("karyotype") == [pid(1)]
+    finally:
+        ix.close()
+
+
+def test_index_is_in_wal_mode(index: SearchIndex) -> None:
+    db = sqlite3.connect(index.path)
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        db.close()

@@ -1,0 +1,360 @@
+"""The cache under stress: concurrent writers, crashes, damaged files, full disks, hostile input.
+
+DESIGN.md: "Nothing already cached is lost by any failure", and failures are one plain line,
+never a traceback. These tests use real processes, real SIGKILLs and a real full filesystem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import mscterm.commands.cache as cache_cmd
+from mscterm.cli import main
+from mscterm.store import RecordStore, SnapshotError, StoreError
+from tests.test_store import make_record
+
+REPO = Path(__file__).resolve().parent.parent
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, sys.argv[1])
+    from tests.test_store import make_record
+    from mscterm.store import RecordStore
+
+    cache, first, last, label = Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    with RecordStore(cache) as store:
+        for start in range(first, last, 10):
+            batch = [
+                make_record(n, title=f"Written by {label} ({n}).")
+                for n in range(start, min(start + 10, last))
+            ]
+            store.put(batch)
+        print("warnings:", store.warnings)
+    """
+)
+
+KILLED_WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, sys.argv[1])
+    from tests.test_store import make_record
+    from mscterm.store import RecordStore
+
+    store = RecordStore(Path(sys.argv[2]))
+    batch_no = 0
+    while True:
+        store.put([
+            make_record(batch_no * 50 + i, title=f"Batch {batch_no} item {i}.",
+                        abstract="stromal " * 2500 + "END")
+            for i in range(50)
+        ])
+        if batch_no == 2:
+            print("ready", flush=True)
+        batch_no += 1
+    """
+)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("MSCTERM_CACHE_DIR", "MSCTERM_STATE_DIR", "MSCTERM_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MSCTERM_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setattr(cache_cmd, "seed_records_path", lambda: tmp_path / "no-seed.jsonl")
+    return tmp_path / "cache"
+
+
+def _script(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- concurrency and crashes ---------------------------------------------------------------------
+def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    script = _script(tmp_path, "writer.py", WRITER)
+    # A writes 0..599, B writes 400..999: disjoint parts and an overlap, at the same time.
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(REPO), str(cache), first, last, label],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for first, last, label in (("0", "600", "A"), ("400", "1000", "B"))
+    ]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    with RecordStore(cache) as store:
+        ids = set(store.ids())
+        assert ids == {str(90000000 + n) for n in range(1000)}
+        for n in range(1000):
+            rec = store.get(str(90000000 + n))
+            assert rec is not None and rec.is_full
+            writer = "A" if n < 400 else "B" if n >= 600 else None
+            if writer:
+                assert rec.title == f"Written by {writer} ({n})."
+            else:
+                assert rec.title in (f"Written by A ({n}).", f"Written by B ({n}).")
+        assert [f for f in store.verify() if not f.fixed] == []
+        from mscterm.index import SearchIndex
+
+        with SearchIndex(store.index_path) as index:
+            assert set(index.ids()) == ids
+
+
+def test_sigkill_mid_write_leaves_only_whole_records(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    script = _script(tmp_path, "killed.py", KILLED_WRITER)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(REPO), str(cache)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.3)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    with RecordStore(cache) as store:
+        batches: dict[int, int] = {}
+        for rec in store.iter_records():
+            n = int(rec.id) - 90000000
+            assert rec.title == f"Batch {n // 50} item {n % 50}."
+            assert rec.abstract[0].text.endswith("END")
+            batches[n // 50] = batches.get(n // 50, 0) + 1
+        assert len(batches) >= 3
+        assert set(batches.values()) == {50}, "a batch is stored whole or not at all"
+        assert len(store) == 50 * len(batches)
+        assert [f for f in store.verify() if not f.fixed] == []
+        store.put([make_record(99999)])  # and it keeps working
+        assert store.get("90099999") is not None
+
+
+# -- damaged files -------------------------------------------------------------------------------
+def _damage(cache: Path, how: str) -> None:
+    db = cache / "records" / "cache.db"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    if how == "garbage":
+        db.write_bytes(b"this is not a database \x00\xff" * 2000)
+    else:
+        data = db.read_bytes()
+        db.write_bytes(data[: len(data) // 3])
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated"])
+def test_damaged_cache_is_moved_aside_and_the_command_works(env: Path, capsys, how: str) -> None:
+    with RecordStore(env) as store:
+        for start in range(0, 3000, 500):
+            store.put([make_record(n) for n in range(start, start + 500)])
+    _damage(env, how)
+    assert main(["cache", "stats", "--cache-dir", str(env)]) == 0
+    captured = capsys.readouterr()
+    assert "mscterm: warning: the cache was damaged and has been moved aside to" in captured.err
+    assert "Traceback" not in captured.err
+    assert "records:         0 fetched" in captured.out
+    moved = list(env.glob("records.corrupt-*"))
+    assert len(moved) == 1 and (moved[0] / "cache.db").exists()
+    with RecordStore(env) as store:
+        assert store.warnings == []
+        store.put([make_record(1)])
+        assert store.get("90000001") is not None
+
+
+def test_damaged_cache_found_while_reading_is_rebuilt(env: Path) -> None:
+    with RecordStore(env) as store:
+        store.put([make_record(n) for n in range(2000)])
+        store._cache.close()
+        _damage(env, "truncated")
+        # The open store meets the damage on a later read: it recovers instead of crashing.
+        for n in range(0, 2000, 100):
+            store.get(str(90000000 + n))
+        assert any("the cache was damaged" in w for w in store.warnings)
+        store.put([make_record(5000)])
+        assert store.get("90005000") is not None
+
+
+def test_damaged_index_is_rebuilt_from_the_store(env: Path) -> None:
+    from mscterm.index import SearchIndex
+
+    with RecordStore(env) as store:
+        store.put([make_record(1), make_record(2)])
+    for suffix in ("-wal", "-shm"):
+        Path(f"{env / 'index.sqlite3'}{suffix}").unlink(missing_ok=True)
+    (env / "index.sqlite3").write_bytes(b"\x00garbage index\xff" * 500)
+    with RecordStore(env) as store:
+        store.put([make_record(3)])
+        assert any("search index was damaged" in w for w in store.warnings)
+    with SearchIndex(env / "index.sqlite3") as index:
+        assert set(index.ids()) == {"90000001", "90000002", "90000003"}
+    assert list(env.glob("index.sqlite3.corrupt-*"))
+
+
+def test_verify_command_rebuilds_a_damaged_index(env: Path, capsys) -> None:
+    with RecordStore(env) as store:
+        store.put([make_record(1)])
+    for suffix in ("-wal", "-shm"):
+        Path(f"{env / 'index.sqlite3'}{suffix}").unlink(missing_ok=True)
+    (env / "index.sqlite3").write_bytes(b"garbage" * 1000)
+    assert main(["cache", "verify", "--cache-dir", str(env)]) == 0
+    out = capsys.readouterr().out
+    assert "fixed: the search index was damaged" in out
+    assert "cache repaired: 1 records" in out
+
+
+# -- interrupted export --------------------------------------------------------------------------
+def test_interrupted_export_leaves_no_partial_file(env: Path, tmp_path: Path, monkeypatch) -> None:
+    with RecordStore(env) as store:
+        store.put([make_record(n) for n in range(20)])
+    target = tmp_path / "snapshot.jsonl"
+    target.write_text("previous export\n", encoding="utf-8")
+    real = RecordStore.write_jsonl
+
+    def dies_half_way(self: RecordStore, out) -> int:
+        out.write('{"id": "90000000", "half": ')
+        out.flush()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RecordStore, "write_jsonl", dies_half_way)
+    assert main(["cache", "export", str(target), "--cache-dir", str(env)]) == 130
+    assert target.read_text(encoding="utf-8") == "previous export\n"
+    fresh = tmp_path / "fresh.jsonl"
+    with RecordStore(env) as store, pytest.raises(KeyboardInterrupt):
+        store.export_jsonl(fresh)
+    assert not fresh.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    monkeypatch.setattr(RecordStore, "write_jsonl", real)
+    assert main(["cache", "export", str(target), "--cache-dir", str(env)]) == 0
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 20
+
+
+# -- full disk -----------------------------------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+            capture_output=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot mount a small tmpfs here: {exc}")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace')}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=20)
+
+
+def test_full_disk_is_a_clear_error_and_keeps_what_was_cached(
+    env: Path, small_disk: Path, tmp_path: Path, capsys
+) -> None:
+    cache = small_disk / "cache"
+    with RecordStore(cache) as store:
+        store.put([make_record(n) for n in range(10)])
+    big = tmp_path / "big.jsonl"
+    with open(big, "w", encoding="utf-8") as fh:
+        for n in range(100, 3100):
+            fh.write(json.dumps(make_record(n, abstract="karyotype " * 300).to_json()) + "\n")
+    assert main(["cache", "import", str(big), "--cache-dir", str(cache)]) == 2
+    err = capsys.readouterr().err
+    assert "mscterm: no space left on the disk holding the cache" in err
+    assert "Traceback" not in err
+    # Fill what closing the cache freed: on a full disk the cache still opens for reading,
+    # every record is whole, and writing says why it cannot.
+    with open(small_disk / "filler", "wb") as fh, pytest.raises(OSError):
+        while True:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+    with RecordStore(cache) as store:
+        assert any("nothing new is stored" in w for w in store.warnings)
+        for n in range(10):
+            assert store.get(str(90000000 + n)).is_full
+        records = list(store.iter_records())
+        assert len(records) >= 10
+        assert all(r.abstract for r in records)
+        with pytest.raises(StoreError, match="no space left"):
+            store.put([make_record(9999)])
+    assert main(["cache", "stats", "--cache-dir", str(cache)]) == 0
+    captured = capsys.readouterr()
+    assert "fetched from PubMed" in captured.out
+    assert "Traceback" not in captured.err
+
+
+# -- hostile snapshot files ----------------------------------------------------------------------
+GOOD = json.dumps(make_record(1).to_json()).encode()
+
+HOSTILE = {
+    "non-utf8": (GOOD + b"\n" + b'{"id": "90000002", "pmid": "90000002", "title": "\xff\xfe"}\n',
+                 "line 2: not UTF-8"),
+    "huge line": (b'{"id": "' + b"9" * (9 * 1024 * 1024) + b'"}\n', "line 1: longer than 8 MB"),
+    "raw escape": (b'{"id": "90000002", "pmid": "90000002", "title": "a\x1b[31mb"}\n',
+                   "line 1: not valid JSON"),
+    "raw NUL": (GOOD + b"\n\x00\x00\x00\n", "line 2: not valid JSON"),
+    "escape in id": (b'{"id": "cite:x\\u001b[2J", "title": "x", "source": "seed"}\n',
+                     "line 1: record id"),
+    "wrong type": (b'{"id": "90000002", "pmid": "90000002", "title": 5}\n',
+                   "line 1: 'title' must be a string"),
+    "deep nesting": (b'{"id": "1", "comments": ' + b"[" * 200000 + b"]" * 200000 + b"}\n",
+                     "line 1: "),
+    "not an object": (GOOD + b"\n" + GOOD + b"\n\"just a string\"\n", "line 3: not a JSON object"),
+    "pmid mismatch": (b'{"id": "90000003", "pmid": "90000004", "title": "x"}\n',
+                      "line 1: record id '90000003' does not match"),
+    "unknown source": (b'{"id": "90000003", "pmid": "90000003", "source": "evil"}\n',
+                       "line 1: source must be"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_import_is_rejected_whole_with_the_line_named(
+    env: Path, tmp_path: Path, capsys, case: str
+) -> None:
+    data, expected = HOSTILE[case]
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(data)
+    assert main(["cache", "import", str(path), "--cache-dir", str(env)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mscterm: {path} {expected}"), err[:300]
+    assert err.count("\n") == 1 and len(err) < 2000
+    assert "Traceback" not in err
+    with RecordStore(env) as store:
+        assert len(store) == 0, "nothing is half-imported"
+
+
+def test_control_characters_escaped_in_json_are_kept_as_data(env: Path, tmp_path: Path) -> None:
+    rec = make_record(5, title="Bell \x07 and escape \x1b[2J in a title")
+    path = tmp_path / "ok.jsonl"
+    # A byte-order mark and Windows line ends are accepted.
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(rec.to_json()).encode() + b"\r\n\r\n")
+    with RecordStore(env) as store:
+        assert store.import_jsonl(path) == (1, 0, 0)
+        assert store.get("90000005").title == rec.title
+
+
+def test_import_api_raises_snapshot_error(env: Path, tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"\xff\n")
+    with RecordStore(env) as store, pytest.raises(SnapshotError, match="line 1"):
+        store.import_jsonl(path)

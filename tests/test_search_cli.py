@@ -1,0 +1,246 @@
+"""``mscterm search`` as a user runs it: offline index, PubMed, fallback, output, exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+import mscterm.ncbi.client as client_mod
+from mscterm.cli import main
+from mscterm.config import Settings
+from mscterm.model import AbstractSection, Author, Record
+from mscterm.store import RecordStore
+from tests.conftest import UNREACHABLE_URL
+from tests.eutils_server import EUtilsServer, fictional_article
+
+
+def make(n: int, title: str, *, year: int = 2015, abstract: str = "", **kw: object) -> Record:
+    pmid = str(90_000_000 + n)
+    return Record(
+        id=pmid,
+        pmid=pmid,
+        title=title,
+        authors=[Author(family="Zyxfict", given="Ana", initials="A"), Author(family="Other")],
+        journal="Fictional Journal of Zyx Studies",
+        journal_abbrev="Fict J Zyx Stud",
+        year=year,
+        doi=f"10.5555/zyx.{n}",
+        abstract=[AbstractSection(None, abstract)] if abstract else [],
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    """A cache holding three fictional records, indexed by the store as it stores them."""
+    path = tmp_path / "cache"
+    with RecordStore(path) as store:
+        store.put(
+            [
+                make(1, "Zyxoplasty of stromal grafts: long-term outcomes.", year=2011),
+                make(2, "Zyxoplasty safety registry.", year=2019),
+                make(3, "Quorvane cryopreservation " + "and more words " * 30, year=2020),
+            ]
+        )
+    return path
+
+
+def search(cache: Path, *args: str) -> int:
+    return main(["search", *args, "--cache-dir", str(cache), "--offline"])
+
+
+def test_offline_table(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert search(cache, "zyxoplasty") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:2] == ["PMID/ID", "YEAR"]
+    assert out[1].startswith("90000002 2019 Zyxfict et al.")
+    assert "Zyxoplasty safety registry." in out[1]
+    assert out[2].startswith("90000001 2011")
+    assert len(out) == 3
+
+
+def test_table_fits_the_terminal(
+    cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    assert search(cache, "quorvane") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert all(len(line) <= 60 for line in out)
+    assert out[1].endswith("…")
+
+
+def test_json_output(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert search(cache, "zyxoplasty", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in data] == ["90000002", "90000001"]
+    assert data[0]["title"] == "Zyxoplasty safety registry."
+    assert data[0]["doi"] == "10.5555/zyx.2"
+
+
+def test_limit(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert search(cache, "zyxoplasty", "--limit", "1", "--json") == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ["90000002"]
+
+
+def test_query_syntax_reaches_the_index(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert search(cache, "zyxoplasty", "year:2010-2012", "--json") == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ["90000001"]
+    assert search(cache, "ti:zyxoplasty -registry", "--json") == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ["90000001"]
+
+
+def test_no_hits(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert search(cache, "nosuchzyxword") == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "no records match 'nosuchzyxword' in the local cache" in captured.err
+
+
+def test_no_hits_json_is_an_empty_array(cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert search(cache, "nosuchzyxword", "--json") == 1
+    assert json.loads(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["   "], "empty"),
+        (["zyx", "--limit", "0"], "--limit"),
+        (["zyx", "--limit", "10001"], "--limit"),
+        (["zyx", "--limit", "-5"], "--limit"),
+        (["z" * 2001], "too long"),
+        (["zyx", "--limit", "many"], "invalid int"),
+    ],
+)
+def test_bad_input(
+    cache: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    try:
+        code = search(cache, *args)
+    except SystemExit as exc:  # argparse's own errors exit through the parser
+        code = int(exc.code or 0)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "query", ['"', "NEAR(", "*", "^", "(((", "au:", "zyx\x00\x1b[2J", "-", "OR", 'ti:"x']
+)
+def test_hostile_queries(cache: Path, capsys: pytest.CaptureFixture[str], query: str) -> None:
+    assert search(cache, query) in (0, 1)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_control_characters_in_records_are_not_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cache"
+    with RecordStore(path) as store:
+        store.put([make(9, "Zyxbad \x1b]0;owned\x07 title \x9b31m with \u202e controls")])
+    assert search(path, "zyxbad") == 0
+    out = capsys.readouterr().out
+    assert "Zyxbad" in out
+    for bad in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert bad not in out
+
+
+def test_retracted_records_are_marked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cache"
+    with RecordStore(path) as store:
+        store.put([make(8, "Zyxretract claims.", retracted=True)])
+    assert search(path, "zyxretract") == 0
+    assert "[RETRACTED] Zyxretract claims." in capsys.readouterr().out
+
+
+def test_damaged_index_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cache"
+    path.mkdir()
+    (path / "index.sqlite3").write_bytes(b"not an index" * 300)
+    code = search(path, "zyxoplasty")
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert code == 1
+    assert "index" in err
+
+
+def test_offline_from_the_environment(
+    cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MSCTERM_OFFLINE", "1")
+    assert main(["search", "zyxoplasty", "--cache-dir", str(cache), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 2
+
+
+# -- online ------------------------------------------------------------------------------------
+def online(settings: Settings, *args: str) -> int:
+    return main(
+        ["search", *args, "--cache-dir", str(settings.cache_dir), "--eutils-url",
+         settings.eutils_url]
+    )  # fmt: skip
+
+
+def test_online_search_fetches_caches_and_indexes(
+    settings: Settings, eutils_server: EUtilsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for n, year in ((51, 2021), (52, 2023)):
+        pmid = str(90_000_000 + n)
+        eutils_server.add_article(
+            pmid, fictional_article(pmid, title=f"Plimbrane study number {n}.", year=year)
+        )
+    eutils_server.set_search("plimbrane", ["90000052", "90000051"])
+    assert online(settings, "plimbrane") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("90000052 2023")
+    assert out[2].startswith("90000051 2021")
+    assert {r.endpoint for r in eutils_server.requests} >= {"esearch", "efetch"}
+
+    # Fetched records are now in the offline index.
+    assert main(["search", "plimbrane", "--cache-dir", str(settings.cache_dir), "--offline",
+                 "--json"]) == 0  # fmt: skip
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == ["90000052", "90000051"]
+
+
+def test_online_no_hits(
+    settings: Settings, eutils_server: EUtilsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    eutils_server.set_search("nothingzyx", [])
+    assert online(settings, "nothingzyx") == 1
+    assert "no records match 'nothingzyx' on PubMed" in capsys.readouterr().err
+
+
+def test_network_failure_falls_back_to_the_local_index(
+    cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        client_mod,
+        "EUtilsClient",
+        functools.partial(client_mod.EUtilsClient, max_retries=0, backoff_base=0.01),
+    )
+    code = main(["search", "zyxoplasty", "--cache-dir", str(cache), "--eutils-url",
+                 UNREACHABLE_URL, "--json"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0
+    assert [r["id"] for r in json.loads(captured.out)] == ["90000002", "90000001"]
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1
+    assert "not reachable" in lines[0] and "cache" in lines[0]
+
+
+def test_network_failure_without_local_hits(
+    cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        client_mod,
+        "EUtilsClient",
+        functools.partial(client_mod.EUtilsClient, max_retries=0, backoff_base=0.01),
+    )
+    code = main(["search", "nosuchzyxword", "--cache-dir", str(cache), "--eutils-url",
+                 UNREACHABLE_URL])  # fmt: skip
+    assert code == 1
+    assert "in the local cache" in capsys.readouterr().err
