@@ -232,6 +232,8 @@ class Library:
             except EUtilsError as exc:
                 self._went_offline(exc)
                 result.error = str(exc)
+            except OSError as exc:  # the store could not write (full disk, …): say so
+                result.error = str(exc)
         result.missing = [rid for rid in wanted if rid not in result.records]
         return result
 
@@ -343,13 +345,7 @@ class Library:
 
     def search_local(self, query: str, limit: int = 20) -> list[Record]:
         """Best matches of the offline full-text index, then of the seed snapshot."""
-        from mscterm.index import SearchIndex
-
-        index = SearchIndex(self.settings.cache_dir / "index.sqlite3")
-        try:
-            ids = index.search(query, limit=limit)
-        finally:
-            index.close()
+        ids = self.store.search(query, limit=limit)
         found = self.cached(ids)
         hits = [found[rid] for rid in ids if rid in found]
         if len(hits) < limit:

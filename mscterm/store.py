@@ -719,6 +719,23 @@ class RecordStore:
         )
         return index
 
+    def search(self, query: str, limit: int = 20) -> list[str]:
+        """Ids of cached records best matching ``query`` (see :data:`mscterm.index.QUERY_HELP`).
+
+        Goes through the store so a damaged index is moved aside and rebuilt, not raised.
+        """
+        with self._index_lock:
+            index = self._open_index()
+            if index is None:
+                return []
+            try:
+                return index.search(query, limit=limit)
+            except Exception as exc:
+                if not self._index_damaged(exc):
+                    raise
+                self._index = self._replace_index()
+                return self._index.search(query, limit=limit)
+
     def _index_add(self, records: list[Record], dropped: list[str]) -> None:
         """Feed newly stored records to the search index; a failure never loses the records."""
         if not self.use_index or not (records or dropped):
