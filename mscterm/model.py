@@ -204,7 +204,8 @@ def record_id(
     if doi:
         return "doi:" + doi.strip().lower()
     who = re.sub(r"[^a-z0-9]+", "", fold_ascii(first_author or "anon").lower()) or "anon"
-    words = re.findall(r"[a-z0-9]+", fold_ascii(title or "").lower())[:3]
+    # Split on punctuation before folding, so "cells—a" gives two words, not "cellsa".
+    words = re.findall(r"[a-z0-9]+", fold_ascii(re.sub(r"[^\w]+", " ", title or "")).lower())[:3]
     return f"cite:{who}-{year or 'nd'}-{'-'.join(words) or 'untitled'}"
 
 
