@@ -6,11 +6,13 @@ import sys
 from collections.abc import Iterable
 
 from mscterm.model import BadIdError, parse_id
+from mscterm.textsafe import one_line
 
 
 def say(message: str) -> None:
-    """One line to stderr, prefixed like every mscterm message."""
-    print(f"mscterm: {message}", file=sys.stderr)
+    """One line to stderr, prefixed like every mscterm message; user text cannot steer the
+    terminal (control characters are dropped)."""
+    print(f"mscterm: {one_line(message)}", file=sys.stderr)
 
 
 def parse_ids(raw: Iterable[str]) -> list[str] | None:

@@ -13,16 +13,13 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
+from mscterm.commands._common import say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
 from mscterm.model import BadIdError, Record, parse_id
 
 if TYPE_CHECKING:
     from mscterm.library import Fetched, Library
-
-
-def _err(message: str) -> None:
-    print(f"mscterm: {message}", file=sys.stderr)
 
 
 def _n(count: int) -> str:
@@ -45,22 +42,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         ids.extend(parse_id(raw) for raw in args.ids)
     except BadIdError as exc:
-        _err(str(exc))
+        say(str(exc))
         return BAD_INPUT
     if args.append and fmt != "bibtex":
-        _err("--append merges into a BibTeX file; use it with --format bibtex")
+        say("--append merges into a BibTeX file; use it with --format bibtex")
         return BAD_INPUT
     if args.append and output == "-":
-        _err("--append needs a file to merge into (-o FILE)")
+        say("--append needs a file to merge into (-o FILE)")
         return BAD_INPUT
     if not (ids or args.topic or args.marked):
-        _err("nothing to export: give IDs, --topic ID or --marked")
+        say("nothing to export: give IDs, --topic ID or --marked")
         return BAD_INPUT
     try:
         validate_template(settings.citekey_template)
         check_writable(output)
     except (TemplateError, ExportWriteError) as exc:
-        _err(str(exc))
+        say(str(exc))
         return BAD_INPUT
 
     from mscterm.library import Library
@@ -70,13 +67,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         for topic_id in args.topic:
             if library.topics.get(topic_id) is None:
-                _err(f"unknown topic: {topic_id} (see 'mscterm topics')")
+                say(f"unknown topic: {topic_id} (see 'mscterm topics')")
                 return BAD_INPUT
             ids.extend(library.topic_members(topic_id))
         if args.marked:
             marks = library.state.marks
             if not marks and not ids:
-                _err("no references are marked (mark them with space in the explorer)")
+                say("no references are marked (mark them with space in the explorer)")
                 return NOT_FOUND
             ids.extend(marks)
         ids = list(dict.fromkeys(ids))
@@ -89,12 +86,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
         code = OK
         if missing:
-            _err("not available: " + " ".join(missing))
+            say("not available: " + " ".join(missing))
             if fetched.error:
-                _err(fetched.error)
+                say(fetched.error)
             code = NOT_FOUND
         if not records:
-            _err("nothing was written")
+            say("nothing was written")
             return NOT_FOUND
 
         state = library.state
@@ -112,11 +109,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 write_output(text, output)
                 print(f"Wrote {_n(len(records))} to {_where(output)}", file=sys.stderr)
         except (ExportWriteError, OSError) as exc:
-            _err(str(exc) if isinstance(exc, ExportWriteError) else f"cannot write {output}: {exc}")
+            say(str(exc) if isinstance(exc, ExportWriteError) else f"cannot write {output}: {exc}")
             return BAD_INPUT
         return code
     except TemplateError as exc:
-        _err(str(exc))
+        say(str(exc))
         return BAD_INPUT
     finally:
         if not closed:

@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from mscterm import resources
+from mscterm.commands._common import say
 from mscterm.config import Settings
 from mscterm.exitcodes import NOT_FOUND, OK
 from mscterm.model import Record
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         topic_map = load_topics()
     except TopicsError as exc:
-        print(f"mscterm: {exc}", file=sys.stderr)
+        say(str(exc))
         return NOT_FOUND
     counts = _cached_counts(topic_map, settings)
     if getattr(args, "json", False):
