@@ -1,0 +1,212 @@
+"""The TUI's two budgets, measured in a real terminal (tmux) as a person would meet them.
+
+* **First frame**, warm cache of 1,000 records: the time from launching ``python -m mscterm`` in
+  an 80×24 tmux pane until the first topic title is on the screen (``capture-pane`` polled every
+  ~5 ms), against the same measure of ``bench/minimal_app.py`` (a Tree beside a Static) in the
+  same run, alternating the two; budget: the median ratio ≤ 1.3 ×.
+* **Memory** with 10,000 cached records: VmRSS of the mscterm process after its first frame and
+  a few expanded topics (offline, so only the cache is exercised); budget ≤ 150 MB.
+
+Each launch waits in ``sh -c 'read'`` inside an already running pane; the clock starts when
+Enter is sent, so tmux's own start-up is not measured, only the program's. Both programs run
+from bytecode (written under a temporary ``PYTHONPYCACHEPREFIX`` by a warm-up launch each), as
+an installed mscterm does, even where ``PYTHONDONTWRITEBYTECODE`` is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import PYTHON, REPO, fictional_record, row
+from mscterm.resources import seed_records_path
+from mscterm.store import RecordStore
+from mscterm.topics import load_topics
+from tests.tmux_driver import TmuxSession, tmux_path
+
+WIDTH, HEIGHT = 80, 24
+POLL = 0.005
+"""Seconds between screen captures while timing (each capture itself takes a few ms)."""
+TIMEOUT = 60.0
+RATIO_BUDGET = 1.3
+RSS_BUDGET_MB = 150
+
+
+def _warm_cache(path: Path, count: int) -> None:
+    """A cache directory holding ``count`` fictional full records (and their search index)."""
+    store = RecordStore(path)
+    batch = []
+    for n in range(count):
+        batch.append(fictional_record(n))
+        if len(batch) == 2000:
+            store.put(batch)
+            batch = []
+    store.put(batch)
+    store.close()
+
+
+def _env(tmp: Path, cache: Path, *, offline: bool) -> dict[str, str]:
+    """A sealed environment: tmp state/config, no real NCBI (a closed local port)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSCTERM_", "NCBI_"))}
+    # An installed app runs from bytecode; without it every launch recompiles Textual and
+    # mscterm (~0.3 s here), which would hide mscterm's own cost. The bytecode goes to tmp.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(
+        PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
+        HOME=str(tmp / "home"),
+        XDG_CONFIG_HOME=str(tmp / "home" / ".config"),
+        XDG_STATE_HOME=str(tmp / "home" / ".local" / "state"),
+        XDG_CACHE_HOME=str(tmp / "home" / ".cache"),
+        MSCTERM_CACHE_DIR=str(cache),
+        MSCTERM_STATE_DIR=str(tmp / "state"),
+        MSCTERM_CONFIG=str(tmp / "config.toml"),
+        MSCTERM_EUTILS_URL="http://127.0.0.1:9/",
+        COLORTERM="truecolor",
+    )
+    if offline:
+        env["MSCTERM_OFFLINE"] = "1"
+    return env
+
+
+def _session(argv: list[str], env: dict[str, str]) -> TmuxSession:
+    """A pane whose shell prints READY, then execs ``argv`` once Enter is pressed."""
+    script = f"printf READY; read _; exec {shlex.join(argv)}"
+    return TmuxSession(["sh", "-c", script], width=WIDTH, height=HEIGHT, env=env, cwd=REPO)
+
+
+def _first_frame(argv: list[str], env: dict[str, str], text: str) -> float:
+    """Seconds from pressing Enter (launch) until ``text`` is on the captured screen."""
+    with _session(argv, env) as tmux:
+        tmux.wait_for("READY", TIMEOUT)
+        start = time.perf_counter()
+        tmux.send_keys("Enter")
+        while True:
+            screen = tmux.capture()
+            elapsed = time.perf_counter() - start
+            if text in screen:
+                return elapsed
+            if elapsed > TIMEOUT:
+                raise RuntimeError(f"{argv[-1]}: {text!r} not on screen after {TIMEOUT:g} s")
+            time.sleep(POLL)
+
+
+def first_frame_rows(runs: int = 7) -> list[dict[str, Any]]:
+    """mscterm vs the minimal app, alternating, medians of ``runs`` launches each."""
+    title = load_topics().roots[0].title
+    probe = title[:20]  # the tree truncates titles at 80 columns
+    with tempfile.TemporaryDirectory(prefix="mscterm-bench-tui-") as name:
+        tmp = Path(name)
+        cache = tmp / "cache"
+        _warm_cache(cache, 1_000)
+        env = _env(tmp, cache, offline=False)
+        app = [PYTHON, "-m", "mscterm"]
+        minimal = [PYTHON, str(REPO / "bench" / "minimal_app.py"), title]
+        _first_frame(app, env, probe)  # warm the OS file cache and the .pyc files
+        _first_frame(minimal, env, probe)
+        ours: list[float] = []
+        base: list[float] = []
+        for _ in range(runs):
+            ours.append(_first_frame(app, env, probe))
+            base.append(_first_frame(minimal, env, probe))
+    ms_ours = statistics.median(ours) * 1000
+    ms_base = statistics.median(base) * 1000
+    ratio = ms_ours / ms_base
+    return [
+        row(
+            f"TUI first frame, warm cache of 1,000 records (tmux {WIDTH}×{HEIGHT}, "
+            f"median of {runs}, alternating)",
+            f"≤ {RATIO_BUDGET} × a minimal Textual app (Tree beside a Static)",
+            f"{ms_ours:.0f} ms vs {ms_base:.0f} ms minimal = {ratio:.2f} ×",
+            ratio <= RATIO_BUDGET,
+        )
+    ]
+
+
+def _status_kb(pid: int, field: str) -> int:
+    """A ``kB`` field of ``/proc/<pid>/status`` (``VmRSS``, ``VmHWM``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (from ``/proc/<pid>/task/*/children``)."""
+    out, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                stack.extend(int(p) for p in task.read_text().split())
+    return out
+
+
+def _mscterm_pid(pane_pid: int) -> int:
+    """The python process running mscterm in the pane (the pane's own process after exec)."""
+    for pid in _descendants(pane_pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"mscterm" in cmdline and any(b"python" in part for part in cmdline[:1]):
+            return pid
+    raise RuntimeError(f"no mscterm process below pane process {pane_pid}")
+
+
+def memory_rows(records: int = 10_000, settle: float = 2.0) -> list[dict[str, Any]]:
+    """RSS of mscterm on a cache of ``records`` after a first frame and three opened topics."""
+    topics = load_topics()
+    title = topics.roots[0].title
+    with tempfile.TemporaryDirectory(prefix="mscterm-bench-rss-") as name:
+        tmp = Path(name)
+        cache = tmp / "cache"
+        _warm_cache(cache, records)
+        seed = RecordStore(tmp / "seed-cache", seed_path=seed_records_path(), index=False)
+        with _session([PYTHON, "-m", "mscterm"], _env(tmp, cache, offline=True)) as tmux:
+            tmux.wait_for("READY", TIMEOUT)
+            tmux.send_keys("Enter")
+            tmux.wait_for(title[:20], TIMEOUT)
+            opened = 0
+            for topic in topics.roots[:3]:
+                first = seed.get(topics.landmark_ids(topic.id)[0])
+                label = first.short_citation[:12] if first is not None else topic.title[:20]
+                tmux.send_keys("j", "l")
+                tmux.wait_for(label, TIMEOUT)
+                tmux.send_keys("h")
+                opened += 1
+            tmux.wait_for(
+                lambda s: f"{records:,}" in s.split("\n", 1)[0], TIMEOUT, message="cache count"
+            )
+            time.sleep(settle)
+            pid = _mscterm_pid(tmux.pane_pid())
+            rss = _status_kb(pid, "VmRSS") / 1024
+            peak = _status_kb(pid, "VmHWM") / 1024
+        seed.close()
+    return [
+        row(
+            f"TUI memory, {records:,} cached records (offline; first frame, {opened} topics "
+            f"opened, {settle:g} s later)",
+            f"≤ {RSS_BUDGET_MB} MB RSS",
+            f"{rss:.0f} MB RSS (peak {peak:.0f} MB)",
+            rss <= RSS_BUDGET_MB,
+        )
+    ]
+
+
+def run() -> list[dict[str, Any]]:
+    """Rows for bench/RESULTS.md."""
+    if tmux_path() is None:
+        return [row("TUI first frame / memory", "", "not measured: tmux is not installed", False)]
+    return first_frame_rows() + memory_rows()
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(f"| {r['what']} | {r['budget']} | {r['measured']} | {'✓' if r['ok'] else '✗'} |")

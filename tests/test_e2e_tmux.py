@@ -1,0 +1,396 @@
+"""End to end: the real ``mscterm`` in a real terminal (tmux), driven by keys, read off the screen.
+
+Pilot tests check the widgets in-process; these check what a person at an SSH prompt gets: the
+console entry point (``python -m mscterm``, what ``uv run mscterm`` runs inside the venv) starts,
+draws the topic map at 80×24, answers keys, fetches lazily from the E-utilities stand-in (a real
+HTTP server in this test process), keeps marks and the cursor across runs, stays off the network
+when offline, and hands the terminal back with exit status 0 when ``q`` is pressed.
+
+Expected text is derived from the shipped data (the topic map, the seed snapshot) and from the
+fictional articles the stand-in serves, never copied from the UI code, so the tests follow the
+data and fail only when what a person sees is wrong. Labels the tree truncates are matched by
+prefix; pane text that wraps is matched with whitespace removed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rich.cells import get_character_cell_size
+
+from mscterm.model import Record, Topic
+from mscterm.ncbi.parser import parse_pubmed_xml
+from mscterm.resources import seed_records_path
+from mscterm.store import RecordStore
+from mscterm.topics import TopicMap, load_topics
+from tests.eutils_server import EUtilsServer, fictional_articles
+from tests.tmux_driver import TmuxSession, require_tmux
+
+REPO = Path(__file__).resolve().parents[1]
+WAIT = 20.0
+"""Seconds any single screen change may take (a slow CI machine starting Python + Textual)."""
+QUIET = 1.0
+"""Grace period before asserting that *nothing* was requested: longer than the app's debounce
+(0.25 s) and sibling prefetch delay (0.5 s). The only fixed wait: absence cannot be polled for."""
+FICTIONAL_COUNT = 20
+_GLYPHS = re.compile("[▁▂▃▄▅▆▇█▔▕▏│┃]")
+"""Scrollbar and border glyphs that may sit on a pane's rows."""
+_BORDERS = frozenset("▕▏│┃║|")
+"""Glyphs a vertical border between the tree and the pane may be drawn with."""
+
+
+# -- data the screen is checked against -----------------------------------------------------------
+@dataclass
+class Expected:
+    """What the shipped data says the screen should show."""
+
+    topics: TopicMap
+    seed: RecordStore
+
+    @property
+    def first_topic(self) -> Topic:
+        return self.topics.roots[0]
+
+    def landmarks(self, topic: Topic) -> list[Record]:
+        """The topic's landmark records that the seed snapshot has, in tree order."""
+        out = []
+        for rid in self.topics.landmark_ids(topic.id):
+            record = self.seed.get(rid)
+            if record is not None:
+                out.append(record)
+        return out
+
+    def steps_to_latest(self, topic: Topic) -> int:
+        """Cursor moves from an expanded topic down to its "Latest on PubMed" child."""
+        return len(self.topics.landmark_ids(topic.id)) + len(topic.children) + 1
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Expected]:
+    store = RecordStore(
+        tmp_path_factory.mktemp("seed-cache"), seed_path=seed_records_path(), index=False
+    )
+    yield Expected(topics=load_topics(), seed=store)
+    store.close()
+
+
+@pytest.fixture
+def server(expected: Expected) -> Iterator[EUtilsServer]:
+    """The stand-in: 20 fictional articles, answering the first topic's query with all of them."""
+    require_tmux()
+    articles = fictional_articles(FICTIONAL_COUNT)
+    with EUtilsServer(articles) as srv:
+        srv.set_search(expected.first_topic.query, sorted(articles, key=int, reverse=True))
+        yield srv
+
+
+def fictional_records() -> list[Record]:
+    """The stand-in's articles as mscterm parses them."""
+    body = b"".join(fictional_articles(FICTIONAL_COUNT).values())
+    return parse_pubmed_xml(b"<PubmedArticleSet>" + body + b"</PubmedArticleSet>")
+
+
+# -- starting the real program --------------------------------------------------------------------
+def app_env(tmp_path: Path, url: str, *, offline: bool = False) -> dict[str, str]:
+    """The sealed environment of conftest, pointing mscterm at ``url`` and at tmp dirs."""
+    env = dict(os.environ)
+    env.update(
+        MSCTERM_CACHE_DIR=str(tmp_path / "cache"),
+        MSCTERM_STATE_DIR=str(tmp_path / "state"),
+        MSCTERM_CONFIG=str(tmp_path / "config" / "config.toml"),
+        MSCTERM_EUTILS_URL=url,
+        COLORTERM="truecolor",
+    )
+    env.pop("NO_COLOR", None)
+    if offline:
+        env["MSCTERM_OFFLINE"] = "1"
+    else:
+        env.pop("MSCTERM_OFFLINE", None)
+    return env
+
+
+def mscterm(env: dict[str, str], width: int = 120, height: int = 40) -> TmuxSession:
+    """``mscterm`` in tmux, under a shell that reports its exit status and then lingers."""
+    script = f"{shlex.quote(sys.executable)} -m mscterm; echo EXIT=$?; sleep 30"
+    return TmuxSession(["sh", "-c", script], width=width, height=height, env=env, cwd=REPO)
+
+
+def quit_app(tmux: TmuxSession) -> str:
+    """Press q; the program must exit 0 and leave the terminal as it found it."""
+    tmux.send_keys("q")
+    screen = tmux.wait_for(lambda s: re.search(r"EXIT=\d+", s) is not None, WAIT)
+    assert "EXIT=0" in screen, screen
+    # Back on the normal screen, cursor shown, mouse reporting off: the shell is usable again.
+    assert tmux.pane_format("#{alternate_on}") == "0"
+    assert tmux.pane_format("#{cursor_flag}") == "1"
+    assert tmux.pane_format("#{mouse_any_flag}#{mouse_button_flag}#{mouse_sgr_flag}") == "000"
+    return screen
+
+
+# -- reading the screen ---------------------------------------------------------------------------
+def squash(text: str) -> str:
+    """``text`` without any whitespace: wrapped lines compare equal to the unwrapped text."""
+    return "".join(text.split())
+
+
+def _cut(line: str, column: int) -> str:
+    """The part of ``line`` from terminal cell ``column`` on (wide characters count as two)."""
+    cells = 0
+    for i, ch in enumerate(line):
+        if cells >= column:
+            return line[i:]
+        cells += get_character_cell_size(ch)
+    return ""
+
+
+def _cells(row: str) -> dict[int, str]:
+    """Terminal column -> character of one row."""
+    out, column = {}, 0
+    for ch in row:
+        out[column] = ch
+        column += get_character_cell_size(ch)
+    return out
+
+
+def pane_column(screen: str) -> int | None:
+    """The column where the right-hand pane begins: just after the vertical border that runs
+    down the middle rows (the same non-letter glyph in one column on most of them)."""
+    rows = screen.split("\n")[1:-3]
+    if not rows:
+        return None
+    votes: dict[tuple[int, str], int] = {}
+    for row in rows:
+        for column, ch in _cells(row).items():
+            if ch in _BORDERS:
+                votes[column, ch] = votes.get((column, ch), 0) + 1
+    best = max(votes.items(), key=lambda item: item[1], default=None)
+    if best is None or best[1] < 0.8 * len(rows):
+        return None
+    return best[0][0] + 1
+
+
+def in_pane(screen: str, text: str) -> bool:
+    """Whether ``text`` reads contiguously, wrapped or not, in the reference pane.
+
+    The pane's rows (right of the border beside the tree) are joined with whitespace removed,
+    so a title wrapped over several rows is found and the tree's labels are left out. Without a
+    recognisable border every column is tried as the pane's left edge.
+    """
+    needle = squash(text).rstrip(".")
+    rows = screen.split("\n")
+    found = pane_column(screen)
+    columns = [found] if found is not None else range(max((len(r) for r in rows), default=0))
+    for column in columns:
+        joined = squash(_GLYPHS.sub("", "".join(_cut(r, column) + " " for r in rows)))
+        if needle in joined:
+            return True
+    return False
+
+
+def row_with(screen: str, text: str, chars: int = 14) -> str | None:
+    """The tree's part of the first row that shows ``text`` there (or its first ``chars``
+    characters: the tree truncates labels)."""
+    probe = text[:chars]
+    edge = pane_column(screen)
+    for row in screen.split("\n"):
+        left = (
+            row
+            if edge is None
+            else "".join(ch for column, ch in _cells(row).items() if column < edge)
+        )
+        if probe in left:
+            return left
+    return None
+
+
+def topic_titles_visible(screen: str, topics: list[Topic], chars: int = 18) -> int:
+    """How many of ``topics`` show their title (a prefix: narrow trees truncate) on screen."""
+    return sum(1 for t in topics if t.title[:chars] in screen)
+
+
+def header(screen: str) -> str:
+    return screen.split("\n", 1)[0]
+
+
+def footer(screen: str) -> str:
+    rows = [r for r in screen.split("\n") if r.strip()]
+    return rows[-1] if rows else ""
+
+
+# -- the tests ------------------------------------------------------------------------------------
+def test_first_screen_at_80x24(tmp_path: Path, server: EUtilsServer, expected: Expected) -> None:
+    """(a) The first screen shows the app's name, the topic map and the keys in the footer."""
+    roots = expected.topics.roots
+    with mscterm(app_env(tmp_path, server.url), 80, 24) as tmux:
+        screen = tmux.wait_for(lambda s: topic_titles_visible(s, roots) >= 4, WAIT)
+        rows = screen.split("\n")
+        assert len(rows[:24]) == 24 and all(len(r) <= 80 for r in rows), screen
+        assert "mscterm" in header(screen)
+        assert "online" in header(screen).lower()
+        # All ten top-level topics fit at 80×24, in the map's order, plus the review's node.
+        assert topic_titles_visible(screen, roots) == len(roots), screen
+        positions = [screen.find(t.title[:18]) for t in roots]
+        assert positions == sorted(positions)
+        assert "Review" in screen and "Wang" in screen
+
+        def footer_keys(screen: str) -> bool:
+            keys = footer(screen).lower()
+            return bool(re.search(r"\?\s*help", keys)) and "space" in keys and "mark" in keys
+
+        # The footer fills in as the bindings of the focused tree are known (a frame later).
+        tmux.wait_for(footer_keys, WAIT, message="the keys in the footer")
+        quit_app(tmux)
+
+
+def test_move_expand_and_read(tmp_path: Path, server: EUtilsServer, expected: Expected) -> None:
+    """(b) j/k move, l and enter expand; the pane shows what the cursor is on, and "Latest on
+    PubMed" lists the topic's newest records fetched from the stand-in."""
+    topic = expected.first_topic
+    landmarks = expected.landmarks(topic)
+    assert len(landmarks) >= 2
+    review = expected.seed.get("22685475")
+    assert review is not None
+    with mscterm(app_env(tmp_path, server.url)) as tmux:
+        tmux.wait_for(topic.title[:30], WAIT)
+        # The cursor starts on the review: its record is in the pane.
+        tmux.wait_for(lambda s: in_pane(s, review.title), WAIT, message="the review's title")
+        tmux.send_keys("j")
+        tmux.wait_for(lambda s: in_pane(s, topic.description[:80]), WAIT, message="description")
+        tmux.send_keys("k")
+        tmux.wait_for(lambda s: in_pane(s, review.title), WAIT, message="the review again")
+        tmux.send_keys("j", "l")
+        screen = tmux.wait_for(
+            lambda s: all(row_with(s, r.short_citation) for r in landmarks),
+            WAIT,
+            message="the topic's landmarks",
+        )
+        first, second = landmarks[0], landmarks[1]
+        assert screen.find(first.short_citation[:14]) < screen.find(second.short_citation[:14])
+        tmux.send_keys("j")
+        tmux.wait_for(lambda s: in_pane(s, first.title), WAIT, message=f"title of {first.id}")
+        tmux.send_keys("j")
+        tmux.wait_for(lambda s: in_pane(s, second.title), WAIT, message=f"title of {second.id}")
+
+        # Down to "Latest on PubMed" (after the landmarks and the sub-topics), enter opens it.
+        tmux.send_keys(*["j"] * (expected.steps_to_latest(topic) - 2))
+        tmux.wait_for(lambda s: in_pane(s, "Latest on PubMed"), WAIT, message="the group")
+        tmux.send_keys("Enter")
+        newest = max(fictional_records(), key=lambda r: (r.year or 0, r.month or 0))
+        tmux.wait_for(
+            lambda s: row_with(s, newest.short_citation, 22) is not None,
+            WAIT,
+            message="fictional records under Latest on PubMed",
+        )
+        tmux.send_keys("j")
+        tmux.wait_for(lambda s: in_pane(s, newest.title), WAIT, message="the newest record")
+        quit_app(tmux)
+
+    sent = [squash(q) for q in server.queries()]
+    assert squash(topic.query) in sent
+    fetched = set(server.requested_ids("efetch"))
+    assert newest.id in fetched
+
+
+def test_marks_and_cursor_persist(tmp_path: Path, server: EUtilsServer, expected: Expected) -> None:
+    """(c) space marks a landmark; after q and a restart the mark, the open topic and the cursor
+    are where the user left them."""
+    topic = expected.first_topic
+    target = expected.landmarks(topic)[1]
+    env = app_env(tmp_path, server.url)
+    with mscterm(env) as tmux:
+        tmux.wait_for(topic.title[:30], WAIT)
+        tmux.send_keys("j", "l")
+        tmux.wait_for(lambda s: row_with(s, target.short_citation) is not None, WAIT)
+        tmux.send_keys("j", "j")
+        tmux.wait_for(lambda s: in_pane(s, target.title), WAIT, message="the landmark's title")
+        row = row_with(tmux.capture(), target.short_citation)
+        assert row is not None and "●" not in row
+        assert "marked" not in header(tmux.last_screen)
+        tmux.send_keys("Space")
+        screen = tmux.wait_for(
+            lambda s: "●" in (row_with(s, target.short_citation) or ""), WAIT, message="mark"
+        )
+        assert re.search(r"\b1 marked", header(screen)), header(screen)
+        quit_app(tmux)
+
+    with mscterm(env) as tmux:
+        screen = tmux.wait_for(
+            lambda s: in_pane(s, target.title), WAIT, message="the cursor back on the landmark"
+        )
+        row = row_with(screen, target.short_citation)
+        assert row is not None and "●" in row, screen
+        assert re.search(r"\b1 marked", header(screen)), header(screen)
+        # The cursor really is on it: space unmarks that same landmark.
+        tmux.send_keys("Space")
+        tmux.wait_for(lambda s: "●" not in (row_with(s, target.short_citation) or "●"), WAIT)
+        tmux.wait_for(lambda s: "marked" not in header(s), WAIT)
+        quit_app(tmux)
+
+
+def test_help_screen(tmp_path: Path, server: EUtilsServer, expected: Expected) -> None:
+    """(d) ? opens the help screen listing the keys; escape returns to the tree."""
+    roots = expected.topics.roots
+
+    def is_help(screen: str) -> bool:
+        # The footer says "^p"; only the help page spells out ctrl+p and the quit key.
+        low = screen.lower()
+        return "ctrl+p" in low and "quit" in low and "mark" in low
+
+    with mscterm(app_env(tmp_path, server.url), 80, 24) as tmux:
+        screen = tmux.wait_for(lambda s: topic_titles_visible(s, roots) == len(roots), WAIT)
+        assert not is_help(screen)
+        tmux.send_keys("?")
+        tmux.wait_for(is_help, WAIT, message="the help screen")
+        tmux.send_keys("Escape")
+        tmux.wait_for(
+            lambda s: not is_help(s) and topic_titles_visible(s, roots) == len(roots),
+            WAIT,
+            message="the main screen back",
+        )
+        quit_app(tmux)
+
+
+def test_offline_uses_no_network(tmp_path: Path, server: EUtilsServer, expected: Expected) -> None:
+    """(e) MSCTERM_OFFLINE=1: the header says offline, the landmarks are all there from the
+    seed, and not one request reaches the server, whatever the user opens."""
+    topic = expected.first_topic
+    landmarks = expected.landmarks(topic)
+    with mscterm(app_env(tmp_path, server.url, offline=True)) as tmux:
+        screen = tmux.wait_for(topic.title[:30], WAIT)
+        assert "offline" in header(screen).lower(), header(screen)
+        tmux.send_keys("j", "l")
+        tmux.wait_for(
+            lambda s: all(row_with(s, r.short_citation) for r in landmarks),
+            WAIT,
+            message="every landmark of the topic",
+        )
+        tmux.send_keys("j", "j")
+        tmux.wait_for(lambda s: in_pane(s, landmarks[1].title), WAIT, message="landmark title")
+        tmux.send_keys(*["j"] * (expected.steps_to_latest(topic) - 2), "Enter")
+        tmux.wait_for(lambda s: in_pane(s, "Latest on PubMed"), WAIT, message="the group")
+        screen = tmux.wait_for(lambda s: "offline" in header(s).lower(), WAIT)
+        time.sleep(QUIET)
+        assert "offline" in header(tmux.capture()).lower()
+        quit_app(tmux)
+    assert server.requests == []
+
+
+def test_q_exits_zero_and_restores_terminal(
+    tmp_path: Path, server: EUtilsServer, expected: Expected
+) -> None:
+    """(f) q quits: exit status 0, the alternate screen is left and the shell's screen is back."""
+    roots = expected.topics.roots
+    with mscterm(app_env(tmp_path, server.url), 80, 24) as tmux:
+        tmux.wait_for(lambda s: topic_titles_visible(s, roots) == len(roots), WAIT)
+        assert tmux.pane_format("#{alternate_on}") == "1"
+        screen = quit_app(tmux)
+        assert topic_titles_visible(screen, roots) == 0, screen
+        assert "mscterm" not in header(screen)
