@@ -1,0 +1,61 @@
+"""The Textual App: small on purpose. It holds the Library, loads the styles, pushes the screen.
+
+Everything the user sees is composed by :class:`~mscterm.tui.screens.main.MainScreen`; the
+palette's commands live in :mod:`mscterm.tui.commands`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from mscterm.resources import styles_dir
+from mscterm.tui.commands import MscCommands
+from mscterm.tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from mscterm.library import Library
+
+
+class MscApp(App[int]):
+    """The mscterm explorer; ``run()`` returns the process exit code."""
+
+    TITLE = "mscterm"
+    CSS_PATH: ClassVar = [styles_dir() / "app.tcss"]
+    COMMANDS: ClassVar = App.COMMANDS | {MscCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, library: Library, *, close_library: bool = True) -> None:
+        super().__init__()
+        self.library = library
+        self._close_library = close_library
+        theme = library.state.get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.library))
+
+    def watch_theme(self, theme: str) -> None:
+        # Remember a theme chosen in the palette for the next run.
+        if self.is_running and self.library.state.get("theme") != theme:
+            with contextlib.suppress(OSError):
+                self.library.state.set("theme", theme)
+
+    async def on_unmount(self) -> None:
+        if self._close_library:
+            await self.library.aclose()
+
+    @property
+    def main(self) -> MainScreen | None:
+        """The main screen (below any dialog), for the palette's commands."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None

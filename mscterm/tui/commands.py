@@ -1,0 +1,82 @@
+"""Command palette (ctrl+p): go to a PMID, search PubMed, export, go on/offline.
+
+The theme picker comes from Textual's own system commands. Typing a PMID or DOI straight into
+the palette offers "Go to …" for it, and any other text offers a PubMed search for it, so the
+palette doubles as a quick prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from mscterm.model import BadIdError, parse_id
+from mscterm.tui.safe import one_line
+
+if TYPE_CHECKING:
+    from mscterm.tui.screens.main import MainScreen
+
+
+class MscCommands(Provider):
+    """mscterm's own palette commands."""
+
+    def _main(self) -> MainScreen | None:
+        return getattr(self.app, "main", None)
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        main = self._main()
+        if main is None:
+            return []
+        offline = main.library.offline
+        return [
+            ("Go to PMID or DOI…", "open a record by its identifier", main.ask_goto),
+            ("Search PubMed…", "run a PubMed query and list the hits", main.ask_pubmed),
+            ("Search the local cache", "the / screen", main.action_search),
+            ("Export marked references…", "BibTeX, BibLaTeX, CSL-JSON or RIS", main.action_export),
+            (
+                "Go online" if offline else "Go offline",
+                "use the network again" if offline else "use only the cache and the seed",
+                main.toggle_offline,
+            ),
+            ("Help: keys and search syntax", "the ? screen", main.action_help),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        main = self._main()
+        if main is None:
+            return
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+        text = query.strip()
+        if not text:
+            return
+        try:
+            rid = parse_id(text)
+        except BadIdError:
+            rid = None
+        if rid is not None:
+            # Content, not str: the palette parses str prompts as markup, and this is typed text.
+            label = f"Go to {rid}"
+            yield Hit(
+                1.0, Content(label), partial(main.goto_id, rid), text=label, help="open this record"
+            )
+        elif len(text) > 2:
+            label = f"Search PubMed for: {one_line(text)}"
+            yield Hit(
+                0.5,
+                Content(label),
+                partial(main.action_search, text, True),
+                text=label,
+                help="PubMed esearch, newest first",
+            )

@@ -1,0 +1,81 @@
+"""What each tree node stands for: plain data attached to ``TreeNode.data``.
+
+Every node has a stable ``key`` (a path-like string) so the expanded set and the cursor can be
+saved in user state and found again on the next run, even though Textual's node ids change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+REVIEW_PMID = "22685475"
+"""The review the whole map starts from (Wang et al., Stem Cells Int 2012)."""
+
+GROUP_TITLES = {
+    "latest": "Latest on PubMed",
+    "references": "References",
+    "similar": "Similar articles",
+    "cited_by": "Cited by",
+}
+
+
+@dataclass(slots=True)
+class NodeData:
+    """Base of all node payloads; ``key`` identifies the node across runs."""
+
+    key: str
+
+
+@dataclass(slots=True)
+class TopicData(NodeData):
+    """A topic of the safety map; its children are built from the map and the cache on expand."""
+
+    topic_id: str = ""
+    populated: bool = False
+
+
+@dataclass(slots=True)
+class ReviewData(NodeData):
+    """The review's own top node (its record, references, similar, cited by)."""
+
+    pmid: str = REVIEW_PMID
+    populated: bool = False
+
+
+@dataclass(slots=True)
+class RecordData(NodeData):
+    """One reference; ``landmark`` when pinned by the topic it is shown under."""
+
+    rid: str = ""
+    landmark: bool = False
+    populated: bool = False
+
+
+@dataclass(slots=True)
+class GroupData(NodeData):
+    """A lazily loaded list: a topic's latest PubMed hits, or a record's links.
+
+    ``kind`` is ``latest`` (``owner`` is a topic id) or ``references``/``similar``/``cited_by``
+    (``owner`` is a PMID). ``state`` is ``idle``, ``loading``, ``loaded`` or ``failed``.
+    """
+
+    kind: str = ""
+    owner: str = ""
+    state: str = "idle"
+    ids: list[str] = field(default_factory=list)
+    total: int | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class MoreData(NodeData):
+    """The "more…" leaf at the end of a paged group."""
+
+    group_key: str = ""
+
+
+@dataclass(slots=True)
+class NoteData(NodeData):
+    """A leaf that only says something ("Loading…", "offline: not fetched yet")."""
+
+    text: str = ""

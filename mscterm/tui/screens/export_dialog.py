@@ -1,0 +1,105 @@
+"""The ``e`` dialog: format, output path, abstracts or not. It only asks; the screen writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+FORMATS: list[tuple[str, str, str]] = [
+    ("BibTeX", "bibtex", ".bib"),
+    ("BibLaTeX", "biblatex", ".bib"),
+    ("CSL-JSON", "csl-json", ".json"),
+    ("RIS", "ris", ".ris"),
+]
+DEFAULT_STEM = "mscterm-export"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """What the user chose in the dialog."""
+
+    fmt: str
+    path: Path
+    include_abstract: bool
+
+
+def default_path(fmt: str) -> str:
+    """``./mscterm-export.bib`` (extension by format), relative to where mscterm was started."""
+    ext = next((e for _, f, e in FORMATS if f == fmt), ".txt")
+    return f"./{DEFAULT_STEM}{ext}"
+
+
+class ExportDialog(ModalScreen[ExportRequest | None]):
+    """Tab moves between the fields; enter in the path (or the Export button) confirms."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
+
+    def __init__(self, count: int, *, fmt: str = "bibtex") -> None:
+        super().__init__()
+        self._count = count
+        self._fmt = fmt
+        self._path_edited = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-box", classes="dialog"):
+            noun = "reference" if self._count == 1 else "references"
+            yield Static(Text(f"Export {self._count} marked {noun}", style="bold"))
+            yield Select(
+                [(label, fmt) for label, fmt, _ in FORMATS],
+                value=self._fmt,
+                allow_blank=False,
+                id="export-format",
+            )
+            yield Input(default_path(self._fmt), id="export-path", placeholder="file to write")
+            yield Checkbox("Include abstracts", value=False, id="export-abstracts")
+            with Horizontal(id="export-buttons"):
+                yield Button("Export", id="export-ok", variant="primary")
+                yield Button("Cancel", id="export-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        fmt = str(event.value)
+        path_input = self.query_one("#export-path", Input)
+        if not self._path_edited or path_input.value == default_path(self._fmt):
+            path_input.value = default_path(fmt)
+            self._path_edited = False
+        self._fmt = fmt
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.value != default_path(self._fmt):
+            self._path_edited = True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._confirm()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export-ok":
+            self._confirm()
+        else:
+            self.dismiss(None)
+
+    def _confirm(self) -> None:
+        raw = self.query_one("#export-path", Input).value.strip()
+        if not raw:
+            self.notify("Give a file to write.", severity="warning", markup=False)
+            return
+        self.dismiss(
+            ExportRequest(
+                fmt=self._fmt,
+                path=Path(raw).expanduser(),
+                include_abstract=self.query_one("#export-abstracts", Checkbox).value,
+            )
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,292 @@
+"""The right pane: a whole record, or a topic's overview, or a short note; scrollable.
+
+Content arrives through methods (:meth:`ReferencePane.show_record`, :meth:`show_topic`, …); the
+pane never fetches. Everything from a record is rendered through :func:`safe_text`, so hostile
+titles show literally. Styles (the retraction banner, headings) live in ``styles/app.tcss``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Sparkline, Static
+
+from mscterm.model import Record, Topic
+from mscterm.tui.overview import TopicStats, citation_label
+from mscterm.tui.safe import safe_text
+
+
+def _heading(text: str) -> Text:
+    return Text(f"\n{text}\n", style="bold underline")
+
+
+def _fmt_count(value: Any) -> str:
+    if value is None:
+        return "…"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def record_text(
+    record: Record,
+    *,
+    topics: Sequence[str] = (),
+    landmark_of: Sequence[str] = (),
+    marked: bool = False,
+) -> Text:
+    """The record as the pane shows it (without the retraction banner, drawn separately)."""
+    out = Text()
+    out.append_text(safe_text(record.title or "(no title)", "bold"))
+    out.append("\n")
+    if record.authors:
+        names = ", ".join(a.display for a in record.authors if a.display)
+        if record.authors_complete is False or (
+            record.authors_complete is None and record.source == "seed"
+        ):
+            names += ", et al. (list may be partial)"
+        out.append_text(safe_text(names))
+        out.append("\n")
+    where = record.journal_abbrev or record.journal or ""
+    if record.book and record.book.booktitle:
+        where = where or f"In: {record.book.booktitle}"
+    source = f"{record.year}" if record.year else "n.d."
+    if record.volume:
+        source += f";{record.volume}"
+        if record.issue:
+            source += f"({record.issue})"
+    if record.pages:
+        source += f":{record.pages}"
+    out.append_text(safe_text(f"{where}. {source}" if where else source, "italic"))
+    out.append("\n")
+    ids = []
+    if record.pmid:
+        ids.append(f"PMID {record.pmid}")
+    if record.doi:
+        ids.append(f"DOI {record.doi}")
+    if record.pmcid:
+        ids.append(f"PMCID {record.pmcid}")
+    if not record.pmid:
+        ids.append(f"id {record.id}")
+    out.append_text(safe_text(" · ".join(ids)))
+    out.append("\n")
+    if marked:
+        out.append("● marked for export\n", style="bold")
+    if landmark_of:
+        out.append("★ Landmark paper", style="bold")
+        out.append_text(safe_text(" of: " + "; ".join(landmark_of)))
+        out.append("\n")
+    if record.resolution and not record.pmid:
+        out.append_text(safe_text(f"PubMed lookup: {record.resolution}", "dim"))
+        out.append("\n")
+    if not record.is_full:
+        out.append(
+            "Citation-level record (seed); full record fetched when online.\n", style="italic dim"
+        )
+
+    if record.abstract:
+        out.append_text(_heading("Abstract"))
+        for section in record.abstract:
+            if section.label:
+                out.append_text(safe_text(section.label.upper() + ": ", "bold"))
+            out.append_text(safe_text(section.text))
+            out.append("\n")
+    elif record.is_full:
+        out.append_text(_heading("Abstract"))
+        out.append("No abstract in PubMed.\n", style="dim")
+
+    if record.mesh:
+        out.append_text(_heading("MeSH terms (* major topic)"))
+        for heading in record.mesh:
+            term = heading.descriptor
+            if heading.qualifiers:
+                term += " / " + ", ".join(heading.qualifiers)
+            if heading.major:
+                out.append_text(safe_text(f"* {term}", "bold"))
+            else:
+                out.append_text(safe_text(f"  {term}"))
+            out.append("\n")
+
+    if record.publication_types:
+        out.append_text(_heading("Publication types"))
+        out.append_text(safe_text(", ".join(record.publication_types)))
+        out.append("\n")
+    if record.keywords:
+        out.append_text(_heading("Keywords"))
+        out.append_text(safe_text(", ".join(record.keywords)))
+        out.append("\n")
+
+    out.append_text(_heading("Topics"))
+    if topics:
+        for title in topics:
+            out.append_text(safe_text(f"• {title}"))
+            out.append("\n")
+    else:
+        out.append("Matches no topic of the map.\n", style="dim")
+    return out
+
+
+def retraction_text(record: Record) -> Text | None:
+    """The banner for a retracted record (with the retraction notice's id when known)."""
+    if not record.retracted:
+        return None
+    text = Text("RETRACTED PUBLICATION", style="bold")
+    notices = []
+    for comment in record.comments:
+        if str(comment.get("type", "")).lower().startswith("retractionin"):
+            ref = comment.get("pmid") or comment.get("doi") or comment.get("ref_source")
+            if ref:
+                notices.append(str(ref))
+    if notices:
+        text.append_text(safe_text(" — retraction notice: " + ", ".join(notices)))
+    text.append("\nDo not cite as evidence without reading the retraction.")
+    return text
+
+
+def topic_text(
+    topic: Topic,
+    *,
+    landmarks: int,
+    stats: TopicStats,
+    counts: Any | None,
+    offline: bool,
+) -> tuple[Text, Text]:
+    """(text above the sparkline, text below it) of a topic overview."""
+    head = Text()
+    head.append_text(safe_text(topic.title, "bold"))
+    head.append("\n")
+    if topic.description:
+        head.append_text(safe_text(topic.description))
+        head.append("\n")
+    if topic.query:
+        head.append("\nQuery: ", style="bold")
+        head.append_text(safe_text(topic.query, "italic"))
+        head.append("\n")
+
+    on_pubmed: Any = getattr(counts, "on_pubmed", None)
+    new: Any = getattr(counts, "new_since_visit", None)
+    if counts is None and offline:
+        on_pubmed = new = "offline"
+    head.append("\n")
+    head.append(f"{landmarks}", style="bold")
+    head.append(" landmarks · ")
+    head.append(f"{stats.cached:,}", style="bold")
+    head.append(" cached · ")
+    head.append(_fmt_count(on_pubmed), style="bold")
+    head.append(" on PubMed · ")
+    head.append(_fmt_count(new), style="bold")
+    head.append(" new since last visit\n")
+
+    head.append_text(_heading(f"Evidence mix ({stats.cached:,} cached records)"))
+    if stats.mix:
+        width = max(len(name) for name, _ in stats.mix)
+        for name, n in stats.mix:
+            head.append(f"{name:<{width}}  {n:>5,}\n")
+    else:
+        head.append("No cached records yet.\n", style="dim")
+
+    head.append_text(_heading("Retracted"))
+    if stats.retracted:
+        for record in stats.retracted:
+            head.append("RETRACTED", style="bold reverse")
+            head.append(" ")
+            head.append_text(safe_text(citation_label(record), single_line=True))
+            head.append("\n")
+    else:
+        head.append("None among the cached records.\n", style="dim")
+
+    series = stats.year_series()
+    tail = Text()
+    if series is None:
+        head.append_text(_heading("Publications per year"))
+        head.append("No dated records cached.\n", style="dim")
+    else:
+        first, last, _ = series
+        head.append_text(_heading(f"Publications per year, {first}–{last} (cached records)"))
+        tail.append(f"{first}", style="dim")
+        tail.append(" … ", style="dim")
+        tail.append(f"{last}", style="dim")
+        peak = max(stats.years.values())
+        tail.append(f"   peak {peak} per year", style="dim")
+    return head, tail
+
+
+class ReferencePane(VerticalScroll):
+    """Record view / topic overview on the right; focusable so the keyboard can scroll it."""
+
+    BINDINGS = [  # noqa: RUF012 -- Textual's own convention
+        ("j", "scroll_down", "Scroll down"),
+        ("k", "scroll_up", "Scroll up"),
+    ]
+
+    shown: tuple[str, str] = ("none", "")
+    """What the pane shows, so late worker results only replace what they belong to."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="pane-notice", classes="hidden")
+        yield Static(Text("Loading…"), id="pane-body")
+        yield Sparkline([], id="pane-spark", classes="hidden")
+        yield Static(id="pane-tail", classes="hidden")
+
+    def _set(
+        self,
+        body: Text,
+        *,
+        notice: Text | None = None,
+        spark: list[float] | None = None,
+        tail: Text | None = None,
+    ) -> None:
+        notice_w = self.query_one("#pane-notice", Static)
+        notice_w.update(notice or Text())
+        notice_w.set_class(notice is None, "hidden")
+        self.query_one("#pane-body", Static).update(body)
+        spark_w = self.query_one("#pane-spark", Sparkline)
+        spark_w.data = spark or []
+        spark_w.set_class(not spark, "hidden")
+        tail_w = self.query_one("#pane-tail", Static)
+        tail_w.update(tail or Text())
+        tail_w.set_class(tail is None or not tail.plain, "hidden")
+        self.scroll_home(animate=False)
+
+    def show_record(
+        self,
+        record: Record,
+        *,
+        topics: Sequence[str] = (),
+        landmark_of: Sequence[str] = (),
+        marked: bool = False,
+        status: str | None = None,
+    ) -> None:
+        """Show the whole record; ``status`` adds a dim line (e.g. "Fetching full record…")."""
+        body = record_text(record, topics=topics, landmark_of=landmark_of, marked=marked)
+        if status:
+            body = Text.assemble(Text(status + "\n", style="dim italic"), body)
+        self.shown = ("record", record.id)
+        self._set(body, notice=retraction_text(record))
+
+    def show_topic(
+        self,
+        topic: Topic,
+        *,
+        landmarks: int,
+        stats: TopicStats,
+        counts: Any | None,
+        offline: bool,
+    ) -> None:
+        """Show a topic's overview; call again when the PubMed counts arrive."""
+        head, tail = topic_text(
+            topic, landmarks=landmarks, stats=stats, counts=counts, offline=offline
+        )
+        series = stats.year_series()
+        spark = series[2] if series is not None else None
+        self.shown = ("topic", topic.id)
+        self._set(head, spark=spark, tail=tail)
+
+    def show_message(self, text: Text | str, *, key: tuple[str, str] = ("note", "")) -> None:
+        """Show a short note (a group's explanation, "Loading…", an error)."""
+        self.shown = key
+        self._set(text if isinstance(text, Text) else Text(text))

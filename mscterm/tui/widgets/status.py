@@ -1,0 +1,59 @@
+"""The header bar (title, online/offline, cache size) and the one-line status under the panes.
+
+Both are plain ``Static``s driven by method calls. No clock: screens must be deterministic for
+snapshot tests, and a researcher over SSH does not need another one.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from mscterm.tui.safe import one_line
+
+
+class AppHeader(Static):
+    """``mscterm — MSC safety literature            online · 1,234 cached``."""
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._title = title
+        self._offline = False
+        self._cached = 0
+        self._marked = 0
+
+    def on_mount(self) -> None:
+        self._render_bar()
+
+    def on_resize(self) -> None:
+        self._render_bar()
+
+    def set_state(self, *, offline: bool, cached: int, marked: int) -> None:
+        """Receive the connection state and counts to show."""
+        self._offline, self._cached, self._marked = offline, cached, marked
+        self.set_class(offline, "offline")
+        self._render_bar()
+
+    def _render_bar(self) -> None:
+        left = Text(f" {self._title}", style="bold")
+        right = Text()
+        right.append("OFFLINE" if self._offline else "online", style="bold")
+        right.append(f" · {self._cached:,} cached")
+        if self._marked:
+            right.append(f" · {self._marked:,} marked")
+        right.append(" ")
+        width = max(self.size.width, 1)
+        gap = width - left.cell_len - right.cell_len
+        if gap < 1:
+            left.truncate(max(width - right.cell_len - 1, 0), overflow="ellipsis")
+            gap = max(width - left.cell_len - right.cell_len, 1)
+        self.update(Text.assemble(left, " " * gap, right))
+
+
+class StatusLine(Static):
+    """The last thing that happened (fetches, failures), one line, plain text."""
+
+    def set_status(self, message: str, *, error: bool = False) -> None:
+        """Show ``message`` (untrusted parts are cleaned; never parsed as markup)."""
+        self.set_class(error, "error")
+        self.update(Text(one_line(message)))

@@ -1,0 +1,642 @@
+"""Pilot tests of the explorer: a real Library on a tmp cache, offline or against the stand-in.
+
+Each test presses keys the way a person would and checks what is on the screen (the rendered
+text of the terminal, the tree's labels, the pane) or what reached the stand-in server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from mscterm.config import Settings
+from mscterm.library import Library
+from mscterm.model import Record
+from mscterm.tui.app import MscApp
+from mscterm.tui.nodes import GroupData, RecordData, TopicData
+from mscterm.tui.screens.help import HelpScreen
+from mscterm.tui.screens.main import MainScreen
+from mscterm.tui.screens.search import SearchScreen
+from mscterm.tui.widgets.topic_tree import TopicTree
+from tests.eutils_server import EUtilsServer, Fault, fictional_article
+
+SIZE = (80, 24)
+TOPIC = "genetic-stability"
+RUBIO = "15833829"  # a real landmark (retracted), from the seed snapshot
+HOSTILE_PMID = "90000099"
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def fast_library(settings: Settings) -> Library:
+    """A real Library whose real client retries quickly (fault tests stay fast)."""
+
+    def client():
+        from mscterm.ncbi.client import EUtilsClient
+
+        return EUtilsClient(settings, max_retries=1, backoff_base=0.01)
+
+    return Library(settings, client_factory=client)
+
+
+def screen_text(app: MscApp) -> str:
+    """The characters on the terminal right now (what a person reads)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish (a cancelled one counts as finished) and the screen repaint."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    await pilot.pause()
+    for _ in range(20):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):
+            continue
+        if not any(w.is_running for w in pilot.app.workers):
+            break
+    await pilot.pause()
+
+
+def main_screen(app: MscApp) -> MainScreen:
+    screen = app.main
+    assert screen is not None
+    return screen
+
+
+def tree_of(app: MscApp) -> TopicTree:
+    return main_screen(app).tree
+
+
+def labels_under(tree: TopicTree, key: str) -> list[str]:
+    node = tree.node_by_key(key)
+    assert node is not None, key
+    return [child.label.plain for child in node.children]
+
+
+def pane_text(app: MscApp) -> str:
+    pane = main_screen(app).pane
+    parts = []
+    for widget_id in ("#pane-notice", "#pane-body", "#pane-tail"):
+        visual = pane.query_one(widget_id).render()
+        parts.append(str(getattr(visual, "plain", visual)))
+    return "\n".join(parts)
+
+
+def notifications(app: MscApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def goto_key(pilot: Pilot, key: str) -> None:
+    tree = tree_of(pilot.app)  # type: ignore[arg-type]
+    assert tree.select_key(key), key
+    await pilot.pause()
+
+
+def preresolve(library: Library, topic_id: str) -> None:
+    """Record a finished lookup for the topic's PMID-less landmarks (as a first visit would)."""
+    for rid in library.topics.landmark_ids(topic_id):
+        if not rid.isdigit():
+            record = library.get(rid)
+            if record is not None and record.resolution in (None, "pending"):
+                record.resolution = "NOT_FOUND"
+                library.store.put([record])
+
+
+def topic_query(library: Library, topic_id: str) -> str:
+    topic = library.topics.get(topic_id)
+    assert topic is not None
+    return topic.query
+
+
+def searches(server: EUtilsServer, term: str) -> list:
+    """esearch page requests for ``term`` (not the rettype=count ones of the overview)."""
+    return [
+        r
+        for r in server.requests_to("esearch")
+        if r.param("term") == term and r.param("rettype") != "count"
+    ]
+
+
+# -- first frame, navigation -------------------------------------------------------------------
+async def test_first_frame_offline_shows_review_and_every_topic(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tree = tree_of(app)
+        top = [n.label.plain for n in tree.root.children]
+        assert top[0].startswith("Review: Wang")
+        roots = [t.title for t in app.library.topics.roots]
+        assert len(top) == 1 + len(roots) == 11
+        for label, title in zip(top[1:], roots, strict=True):
+            assert label.startswith(title)
+        text = screen_text(app)
+        assert "OFFLINE" in text
+        assert "Review: Wang" in text
+        # The review is highlighted first and its seed record is in the pane.
+        assert "Safety of Mesenchymal Stem Cells" in pane_text(app)
+        assert "Citation-level record (seed)" in pane_text(app)
+
+
+async def test_navigation_j_k_enter_and_landmarks_first(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tree = tree_of(app)
+        await pilot.press("j")
+        assert isinstance(tree.cursor_node.data, TopicData)
+        assert tree.cursor_node.data.topic_id == TOPIC
+        assert "landmarks" in pane_text(app)  # topic overview
+        await pilot.press("enter")
+        await settle(pilot)
+        labels = labels_under(tree, f"t:{TOPIC}")
+        landmarks = app.library.topics.landmark_ids(TOPIC)
+        assert all(label.startswith("★") for label in labels[: len(landmarks)])
+        assert labels[-1].startswith("Latest on PubMed")
+        assert any("Rubio" in label and "RETRACTED" in label for label in labels)
+        await pilot.press("j")
+        assert isinstance(tree.cursor_node.data, RecordData)
+        await pilot.press("k", "k")
+        assert tree.cursor_node.label.plain.startswith("Review")
+        await pilot.press("l")  # l expands
+        assert tree.cursor_node.is_expanded
+        await pilot.press("h")  # h collapses
+        assert not tree.cursor_node.is_expanded
+
+
+async def test_offline_makes_no_requests_and_shows_seed_landmarks(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    app = MscApp(Library(dataclasses.replace(settings, offline=True)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        tree = tree_of(app)
+        await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
+        await settle(pilot)
+        assert "Spontaneous human adult stem cell transformation" in pane_text(app)
+        assert "RETRACTED PUBLICATION" in pane_text(app)
+        latest = tree.node_by_key(f"t:{TOPIC}/latest")
+        latest.expand()
+        await settle(pilot)
+        assert "offline" in " ".join(labels_under(tree, f"t:{TOPIC}/latest"))
+        await pilot.press("s")  # similar: offline says so instead of fetching
+        await settle(pilot)
+        assert "OFFLINE" in screen_text(app)
+    assert eutils_server.requests == []
+
+
+async def test_review_references_offline_come_from_the_seed(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # expand the review
+        await settle(pilot)
+        refs = app.main.tree.node_by_key("review/references")
+        refs.expand()
+        await settle(pilot)
+        labels = labels_under(app.main.tree, "review/references")
+        assert any(label.startswith("Hayes") for label in labels)
+        assert len([lab for lab in labels if "known offline" not in lab]) == 5
+
+
+# -- persistence -------------------------------------------------------------------------------
+async def test_marks_expanded_and_cursor_persist_across_runs(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
+        await pilot.press("space")
+        await pilot.pause()
+        assert tree_of(app).cursor_node.label.plain.startswith("●")
+        await pilot.press("q")
+    assert app.library.state.marks == [RUBIO]
+
+    app2 = MscApp(Library(offline_settings))
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = tree_of(app2)
+        assert tree.node_by_key(f"t:{TOPIC}").is_expanded
+        assert tree.cursor_node.data.key == f"t:{TOPIC}/{RUBIO}"
+        assert tree.cursor_node.label.plain.startswith("●")
+        assert "marked for export" in pane_text(app2)
+        assert "1 marked" in screen_text(app2)
+        await pilot.press("space")  # unmark
+        await pilot.pause()
+    assert Library(offline_settings).state.marks == []
+
+
+async def test_mark_all_in_topic(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "A")
+        await pilot.pause()
+        landmarks = app.library.topics.landmark_ids(TOPIC)
+        assert set(landmarks) <= set(app.library.state.marks)
+        await pilot.press("A")  # again: unmark them all
+        await pilot.pause()
+        assert app.library.state.marks == []
+
+
+# -- lazy fetching against the stand-in ------------------------------------------------------------
+async def test_expanding_a_topic_is_one_esearch_and_one_efetch_batch(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    library = Library(settings)
+    preresolve(library, TOPIC)
+    query = topic_query(library, TOPIC)
+    eutils_server.set_search(query, ["90000003", "90000002", "90000001"], count=3)
+    app = MscApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        eutils_server.clear_log()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(searches(eutils_server, query)) == 1
+        efetches = eutils_server.requests_to("efetch")
+        assert len(efetches) == 1
+        sent = efetches[0].ids
+        assert {"90000001", "90000002", "90000003", RUBIO} <= set(sent)
+        tree = tree_of(app)
+        latest = tree.node_by_key(f"t:{TOPIC}/latest")
+        assert latest.label.plain == "Latest on PubMed (3)"
+        latest.expand()
+        await settle(pilot)
+        labels = labels_under(tree, f"t:{TOPIC}/latest")
+        assert len(labels) == 3 and all("Fictus" in label for label in labels)
+        # Moving over fetched records costs nothing more.
+        before = len(eutils_server.requests)
+        await pilot.press("j", "j", "j")
+        await settle(pilot)
+        assert len(eutils_server.requests_to("efetch")) == 1
+        assert len(eutils_server.requests) >= before
+
+
+async def test_latest_pages_on_with_more(settings: Settings, eutils_server: EUtilsServer):
+    library = Library(settings)
+    preresolve(library, TOPIC)
+    query = topic_query(library, TOPIC)
+    ids = [str(90000010 - i) for i in range(10)]
+    eutils_server.set_search(query, ids, count=10)
+    app = MscApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        from mscterm.tui.screens import main as main_module
+
+        main_module.PAGE = 4
+        try:
+            await pilot.press("j", "enter")
+            await settle(pilot)
+            tree = tree_of(app)
+            tree.node_by_key(f"t:{TOPIC}/latest").expand()
+            await settle(pilot)
+            labels = labels_under(tree, f"t:{TOPIC}/latest")
+            assert labels[-1] == "more… (4 of 10)"
+            await goto_key(pilot, f"t:{TOPIC}/latest/more")
+            await pilot.press("enter")
+            await settle(pilot)
+            labels = labels_under(tree, f"t:{TOPIC}/latest")
+            assert labels[-1] == "more… (8 of 10)"
+            # The cursor lands on the first record of the new page, not on a removed node.
+            fifth = tree.node_by_key(f"t:{TOPIC}/latest").children[4]
+            assert tree.cursor_node is fifth and isinstance(fifth.data, RecordData)
+        finally:
+            main_module.PAGE = 20
+
+
+async def test_similar_and_cited_by_come_from_elink(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    eutils_server.set_links("22685475", "pubmed_pubmed", ["90000004", "90000005"])
+    eutils_server.set_links("22685475", "pubmed_pubmed_citedin", ["90000006"])
+    app = MscApp(Library(settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        tree = tree_of(app)
+        assert tree.cursor_node.data.key == "review/similar"
+        assert len(labels_under(tree, "review/similar")) == 2
+        await pilot.press("k", "c")
+        await settle(pilot)
+        assert tree.cursor_node.data.key == "review/cited_by"
+        assert labels_under(tree, "review/cited_by")[0].startswith("Fictus")
+
+
+async def test_topic_overview_counts_arrive_in_the_background(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    library = Library(settings)
+    eutils_server.set_count(topic_query(library, TOPIC), 4321)
+    app = MscApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        eutils_server.inject(Fault("slow", endpoint="esearch", delay=1.5))
+        await pilot.press("j")
+        await pilot.pause(0.5)
+        text = pane_text(app)
+        assert "… on PubMed" in text  # the overview is there at once; the count comes later
+        await pilot.press("j", "k")  # and the tree keeps moving meanwhile
+        assert tree_of(app).cursor_node.data.key == f"t:{TOPIC}"
+        await settle(pilot)
+        text = pane_text(app)
+        assert "4,321 on PubMed" in text
+        assert "Evidence mix" in text and "Publications per year" in text
+        assert "RETRACTED Rubio" in text
+        assert "4,321" in tree_of(app).cursor_node.label.plain
+
+
+# -- faults --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["429", "500", "truncated"])
+async def test_faults_notify_and_keep_cached_data(
+    settings: Settings, eutils_server: EUtilsServer, kind: str
+):
+    library = fast_library(settings)
+    preresolve(library, TOPIC)
+    eutils_server.set_search(topic_query(library, TOPIC), ["90000001"], count=1)
+    app = MscApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        eutils_server.inject(Fault(kind, times=50, retry_after=0.01))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notifications(app), "a failure must be told"
+        assert app.is_running
+        tree = tree_of(app)
+        labels = labels_under(tree, f"t:{TOPIC}")
+        assert any("Rubio" in label for label in labels)  # seed landmarks still shown
+        await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
+        await settle(pilot)
+        assert "Spontaneous human adult stem cell transformation" in pane_text(app)
+
+
+async def test_network_failure_turns_the_header_offline(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    library = fast_library(settings)
+    app = MscApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        eutils_server.inject(Fault("drop", times=50))
+        await goto_key(pilot, "t:genetic-stability")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert library.offline
+        assert "OFFLINE" in screen_text(app)
+        assert notifications(app)
+
+
+# -- hostile text --------------------------------------------------------------------------------
+async def test_hostile_text_is_shown_literally(settings: Settings, eutils_server: EUtilsServer):
+    title = "[bold red]Hostile[/] \x9b31m [link=http://x]y[/link] title"
+    eutils_server.add_article(
+        HOSTILE_PMID,
+        fictional_article(
+            HOSTILE_PMID,
+            title=title,
+            authors=[("[bold red]Evil[/]", "Eve", "E")],
+            abstract=[("[i]LABEL[/i]", "Body with [b]markup[/b] and \x9b2J.")],
+        ),
+    )
+    library = Library(settings)
+    preresolve(library, TOPIC)
+    eutils_server.set_search(topic_query(library, TOPIC), [HOSTILE_PMID], count=1)
+    app = MscApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        tree = tree_of(app)
+        tree.node_by_key(f"t:{TOPIC}/latest").expand()
+        await settle(pilot)
+        key = f"t:{TOPIC}/latest/{HOSTILE_PMID}"
+        label = tree.node_by_key(key).label.plain
+        assert label.startswith("[bold red]Evil[/]")
+        await goto_key(pilot, key)
+        await settle(pilot)
+        text = pane_text(app)
+        assert "[bold red]Hostile[/]" in text
+        assert "[link=http://x]y[/link]" in text
+        assert "[b]markup[/b]" in text
+        screen = screen_text(app)
+        assert "[bold red]Evil[/]" in screen
+        assert "\x9b" not in screen and "\x1b" not in screen
+
+
+def test_safe_text_strips_escape_sequences():
+    from mscterm.tui.safe import safe_text
+
+    text = safe_text("a\x1b[31mred\x1b[0m [bold]b[/] \x07c\u202ed", single_line=True)
+    assert text.plain == "ared [bold]b[/] cd"
+    assert text.spans == []
+
+
+# -- screens ---------------------------------------------------------------------------------------
+async def test_help_screen_opens_and_closes(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "mark / unmark" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
+def test_help_text_lists_every_key_and_the_search_syntax():
+    from mscterm.index import QUERY_HELP
+    from mscterm.tui.screens.help import help_text
+
+    text = help_text().plain
+    for key in ("space", "A", "f", "/", "s", "c", "e", "y", "o", "r", "?", "q", "ctrl+p"):
+        assert f"  {key} " in text or f"  {key}  " in text, key
+    assert QUERY_HELP.splitlines()[0] in text
+    assert "ctrl+s" in text
+
+
+async def test_filter_shows_matching_references_and_escape_restores(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await pilot.press(*"rubio")
+        await pilot.pause()
+        tree = tree_of(app)
+        shown = [n.label.plain for n in tree.iter_nodes()]
+        records = [n for n in tree.iter_nodes() if isinstance(n.data, RecordData)]
+        assert records and all("Rubio" in n.label.plain for n in records)
+        assert "Cryopreservation" not in " ".join(shown)
+        await pilot.press("enter")  # back to the tree, filter kept
+        assert tree.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        top = [n.label.plain for n in tree.root.children]
+        assert len(top) == 11
+        assert not tree.filter_text
+
+
+async def test_copy_menu_puts_the_doi_on_the_clipboard(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
+        await pilot.press("y")
+        await pilot.pause()
+        assert "Copy to clipboard" in screen_text(app)
+        await pilot.press("down", "enter")  # PMID, then DOI
+        await pilot.pause()
+        assert app.clipboard == "10.1158/0008-5472.CAN-04-4194"
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # the formatted citation
+        await pilot.pause()
+        assert app.clipboard.startswith("Rubio D, Garcia-Castro J")
+        assert "Cancer Res. 2005" in app.clipboard
+
+
+async def test_open_without_a_browser_shows_the_url(
+    offline_settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        assert "https://pubmed.ncbi.nlm.nih.gov/22685475/" in notifications(app)
+
+
+async def test_export_dialog_writes_the_marked_references(
+    offline_settings: Settings, tmp_path: Path
+):
+    out = tmp_path / "refs.bib"
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
+        await pilot.press("space", "j", "space", "e")
+        await pilot.pause()
+        assert "Export 2 marked references" in screen_text(app)
+        path_input = app.screen.query_one("#export-path")
+        assert path_input.value == "./mscterm-export.bib"
+        path_input.value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert f"Wrote 2 references to {out}" in notifications(app)
+    text = out.read_text(encoding="utf-8")
+    assert text.count("@") == 2 and "Rubio" in text
+    assert not list(tmp_path.glob(".refs.bib*"))  # no temp file left behind
+
+
+async def test_search_screen_opens_a_hit_in_the_pane(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"spontaneous")
+        await pilot.pause()
+        assert "Rubio" in screen_text(app)
+        await pilot.press("ctrl+s")  # offline: says so, keeps the local hits
+        await pilot.pause()
+        assert "Offline" in screen_text(app)
+        await pilot.press("enter")  # to the hits
+        await pilot.press("enter")  # open the first
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert "transformation" in pane_text(app).lower()
+
+
+async def test_command_palette_goes_to_a_pmid(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        main_screen(app).goto_id(RUBIO)
+        await settle(pilot)
+        assert "Spontaneous human adult stem cell transformation" in pane_text(app)
+        main_screen(app).goto_id("not-an-id")
+        await pilot.pause()
+        assert any("not a PMID" in n for n in notifications(app))
+
+
+async def test_palette_offline_toggle(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"go online")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.library.offline is False
+        assert "online" in screen_text(app)
+
+
+async def test_no_color_keeps_marks_and_badges_readable(
+    offline_settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
+        await pilot.press("space")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "● ★ Rubio" in text  # marks and landmarks are characters, not colours
+        assert "RETRACTED PUBLICATION" in text
+
+
+async def test_resizing_keeps_the_layout(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for size in ((60, 20), (120, 40), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            tree = tree_of(app)
+            assert tree.size.width >= 23  # #left keeps min-width 24, border included
+            assert tree.size.width + main_screen(app).pane.size.width <= size[0]
+            assert "Review: Wang" in screen_text(app)
+
+
+def test_group_data_defaults_are_independent():
+    a, b = GroupData(key="a"), GroupData(key="b")
+    a.ids.append("1")
+    assert b.ids == []
+
+
+def test_evidence_mix_counts_each_record_once_in_design_order():
+    from mscterm.tui.overview import evidence_class, topic_stats
+
+    def rec(rid: str, types: list[str], year: int, retracted: bool = False) -> Record:
+        return Record(id=rid, pmid=rid, publication_types=types, year=year, retracted=retracted)
+
+    records = [
+        rec("90000001", ["Review", "Meta-Analysis"], 2010),
+        rec("90000002", ["Clinical Trial, Phase I", "Journal Article"], 2012),
+        rec("90000003", ["Journal Article"], 2012, retracted=True),
+        rec("90000004", ["Systematic Review", "Review"], 2015),
+    ]
+    assert evidence_class(records[0]) == "Meta-analysis"
+    assert evidence_class(records[1]) == "Clinical trial"
+    stats = topic_stats(records)
+    assert stats.mix == [
+        ("Meta-analysis", 1),
+        ("Systematic review", 1),
+        ("Clinical trial", 1),
+        ("Other", 1),
+    ]
+    assert [r.id for r in stats.retracted] == ["90000003"]
+    first, last, series = stats.year_series()
+    assert (first, last, series) == (2010, 2015, [1, 0, 2, 0, 0, 1])
