@@ -108,7 +108,9 @@ class Library:
         if self._topics is None:
             from mscterm.topics import load_topics
 
-            self._topics = load_topics()
+            # The store has (or will) parse the seed snapshot anyway: share it, parse once.
+            seed = {rec.id: rec for rec in self.store.seed_records()}
+            self._topics = load_topics(landmark_records=seed)
         return self._topics
 
     @property
@@ -176,12 +178,17 @@ class Library:
         return record
 
     async def records(
-        self, rids: Sequence[str], *, progress: ProgressCallback | None = None
+        self,
+        rids: Sequence[str],
+        *,
+        progress: ProgressCallback | None = None,
+        refresh: bool = False,
     ) -> Fetched:
         """Records for ``rids``: cached ones at once, the rest fetched in batches and cached.
 
         Seed (citation-level) records with a PMID are upgraded to full PubMed records when
         online; ``doi:``/``cite:`` ids are resolved to PMIDs first (see :meth:`resolve`).
+        ``refresh`` fetches every PMID again (a record corrected or retracted since).
         """
         wanted = list(dict.fromkeys(rids))
         result = Fetched(records=self.cached(wanted))
@@ -189,8 +196,8 @@ class Library:
             rid
             for rid in wanted
             if rid.isdigit()
-            and not (rid in result.records and result.records[rid].is_full)
-            and not self.store.recently_missing(rid)
+            and (refresh or not (rid in result.records and result.records[rid].is_full))
+            and (refresh or not self.store.recently_missing(rid))
         ]
         unresolved = [
             rid
@@ -210,6 +217,7 @@ class Library:
                 def on_batch(batch: list[Record]) -> None:
                     nonlocal done
                     self.store.put(batch)
+                    self._note_members(batch)
                     for rec in batch:
                         result.records[rec.id] = rec
                     done += len(batch)
@@ -296,17 +304,27 @@ class Library:
             self.store.put([seed])
         if pmid is None:
             return None
-        fetched = await client.efetch([pmid], on_batch=self.store.put)
+        fetched = await client.efetch([pmid])
+        self.store.put(fetched)
+        self._note_members(fetched)
         return fetched[0] if fetched else None
 
     # -- links and searches --------------------------------------------------------------------
-    async def related(self, pmid: str, kind: str) -> list[str]:
-        """PMIDs linked to ``pmid``: ``similar``, ``cited_by`` or ``references`` (cached)."""
+    async def related(self, pmid: str, kind: str, *, refresh: bool = False) -> list[str]:
+        """PMIDs linked to ``pmid``: ``similar``, ``cited_by`` or ``references`` (cached).
+
+        Offline, the review's references are the ones the seed snapshot knows (by citation).
+        """
         linkname = LINKNAMES[kind]
         key = f"elink:{linkname}:{pmid}"
-        cached = self.store.get_result(key)
+        cached = None if refresh else self.store.get_result(key)
         if cached is not None:
             return list(cached)
+        if self.offline and kind == "references":
+            from mscterm.topics import REVIEW_ID
+
+            if pmid == REVIEW_ID:
+                return list(self.topics.review_references)
         try:
             ids = await self._net().elink(pmid, linkname)
         except EUtilsError as exc:
@@ -316,11 +334,17 @@ class Library:
         return ids
 
     async def search_pubmed(
-        self, query: str, *, retstart: int = 0, retmax: int = 20, sort: str | None = "pub_date"
+        self,
+        query: str,
+        *,
+        retstart: int = 0,
+        retmax: int = 20,
+        sort: str | None = "pub_date",
+        refresh: bool = False,
     ) -> SearchResult:
         """One page of a PubMed esearch (newest first by default), cached for a day."""
         key = f"esearch:{sort}:{retstart}:{retmax}:{query}"
-        cached = self.store.get_result(key)
+        cached = None if refresh else self.store.get_result(key)
         if cached is not None:
             return SearchResult(**cached)
         try:
@@ -390,44 +414,78 @@ class Library:
         return landmarks + [rid for rid in members if rid not in pinned]
 
     def _membership(self) -> dict[str, list[str]]:
-        """topic id -> cached record ids matching its rules (one pass over the cache)."""
+        """topic id -> cached record ids matching its rules, newest PMID first.
+
+        Built by one pass over the cache on first use (about 1 s per 10,000 records, so async
+        callers run it in a thread: see :meth:`load_membership`), then kept up to date as
+        records arrive.
+        """
         if self._members is None:
             members: dict[str, list[str]] = {}
-            for rid in self.store.ids():
-                record = self.store.get(rid)
-                if record is None or record.source != "pubmed":
+            for record in self.store.iter_records():
+                if record.source != "pubmed":
                     continue
                 for tid in self.topics.topics_for(record):
-                    members.setdefault(tid, []).append(rid)
+                    members.setdefault(tid, []).append(record.id)
             for ids in members.values():
-                ids.sort(key=lambda r: -int(r) if r.isdigit() else 0)
+                ids.sort(key=_newest_first)
             self._members = members
         return self._members
 
+    async def load_membership(self) -> None:
+        """Build topic membership off the event loop (the UI calls this once, early)."""
+        if self._members is None:
+            import asyncio
+
+            topics = self.topics  # load the map on this thread first
+            del topics
+            await asyncio.to_thread(self._membership)
+
+    def _note_members(self, records: Iterable[Record]) -> None:
+        """Add newly stored records to the membership lists (if they were built)."""
+        members = self._members
+        if members is None:
+            return
+        for record in records:
+            for tid in self.topics.topics_for(record):
+                ids = members.setdefault(tid, [])
+                if record.id not in ids:
+                    ids.append(record.id)
+                    ids.sort(key=_newest_first)
+
     def forget_membership(self) -> None:
-        """Recompute topic membership on next use (after new records arrived)."""
+        """Recompute topic membership on next use."""
         self._members = None
+
+    def cached_count(self) -> int:
+        """How many records the disk cache holds (cheap: counted by SQLite)."""
+        return self.store.count()
 
     def mark_visited(self, topic_id: str) -> None:
         """Remember today as the last visit of a topic (for 'new since last visit')."""
         self.state.record_visit(topic_id, _today())
 
     async def topic_latest(
-        self, topic_id: str, *, retstart: int = 0, retmax: int = 50
+        self, topic_id: str, *, retstart: int = 0, retmax: int = 50, refresh: bool = False
     ) -> SearchResult:
         """The newest PubMed records of a topic's query (one esearch page, cached)."""
         topic = self.topics.get(topic_id)
         if topic is None:
             raise KeyError(topic_id)
         return await self.search_pubmed(
-            topic.query, retstart=retstart, retmax=retmax, sort="pub_date"
+            topic.query, retstart=retstart, retmax=retmax, sort="pub_date", refresh=refresh
         )
 
-    async def topic_counts(self, topic_id: str) -> TopicCounts:
-        """Landmark and cache counts at once; PubMed totals by two esearch counts (cached a day)."""
+    async def topic_counts(self, topic_id: str, *, refresh: bool = False) -> TopicCounts:
+        """Landmark and cache counts at once; PubMed totals by two esearch counts (cached a day).
+
+        "New since the last visit" counts entries (``edat``) from the previous visit's day;
+        the caller records the current visit with :meth:`mark_visited` once it has shown them.
+        """
         topic = self.topics.get(topic_id)
         if topic is None:
             raise KeyError(topic_id)
+        await self.load_membership()
         counts = TopicCounts(
             landmarks=len(self.topics.landmark_ids(topic_id)),
             cached=len(self._membership().get(topic_id, [])),
@@ -435,10 +493,10 @@ class Library:
         )
         today = _today()
         key = f"count:{today}:{topic.query}"
-        total = self.store.get_result(key)
+        total = None if refresh else self.store.get_result(key)
         since = counts.last_visit
         new_key = f"count-new:{today}:{since}:{topic.query}" if since else None
-        new = self.store.get_result(new_key) if new_key else None
+        new = self.store.get_result(new_key) if new_key and not refresh else None
         try:
             if total is None:
                 total = await self._net().count(topic.query)
@@ -466,13 +524,16 @@ class Library:
                 ids += [pmid for pmid in latest.ids if pmid not in ids]
             except EUtilsError as exc:
                 return Fetched(records=self.cached(ids), missing=[], error=str(exc))
-        fetched = await self.records(ids, progress=progress)
-        self.forget_membership()
-        return fetched
+        return await self.records(ids, progress=progress)
 
     def stats(self) -> dict[str, Any]:
         """Store statistics for headers and ``cache stats``."""
         return self.store.stats()
+
+
+def _newest_first(rid: str) -> int:
+    """Sort key: higher PMIDs (newer records) first; non-PMID ids last."""
+    return -int(rid) if rid.isdigit() else 0
 
 
 def _single(ids: Sequence[str]) -> tuple[str | None, str]:

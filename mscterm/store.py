@@ -782,7 +782,19 @@ class RecordStore:
         return iter(self._id_list())
 
     def __len__(self) -> int:
-        return len(self._id_list())
+        return self.count()
+
+    @_guarded
+    def count(self) -> int:
+        """Records on disk, counted by SQLite in the key index (iterating keys is O(n) Python).
+
+        diskcache keeps string keys as TEXT in its ``Cache`` table, so the ``r:`` prefix is a
+        key range; ``_sql`` is diskcache's own statement helper.
+        """
+        rows = self._cache._sql(
+            "SELECT COUNT(*) FROM Cache WHERE key >= ? AND key < ?", (_REC, "r;")
+        ).fetchall()
+        return int(rows[0][0])
 
     def iter_records(self) -> Iterator[Record]:
         """Every readable record on disk (for the index, exports and topic membership)."""

@@ -189,3 +189,33 @@ async def test_local_search_finds_fetched_records(settings: Settings):
         await lib.records(["90000003"])
         hits = lib.search_local("cryopreservation")
     assert [h.id for h in hits][:1] == ["90000003"]
+
+
+async def test_refresh_fetches_again(settings: Settings, eutils_server: EUtilsServer):
+    async with Library(settings) as lib:
+        await lib.records(["90000001"])
+        await lib.records(["90000001"], refresh=True)
+        eutils_server.set_links("90000001", "pubmed_pubmed", ["90000002"])
+        await lib.related("90000001", "similar")
+        await lib.related("90000001", "similar", refresh=True)
+    assert len(eutils_server.requests_to("efetch")) == 2
+    assert len(eutils_server.requests_to("elink")) == 2
+
+
+async def test_review_references_offline_come_from_the_seed(offline_settings: Settings):
+    async with Library(offline_settings) as lib:
+        refs = await lib.related("22685475", "references")
+        assert refs == lib.topics.review_references and len(refs) == 5
+        assert all(lib.get(rid) is not None for rid in refs)
+
+
+async def test_topic_membership_follows_new_records(settings: Settings):
+    async with Library(settings) as lib:
+        await lib.load_membership()
+        assert "90000003" not in lib.topic_members("cryopreservation")
+        await lib.records(["90000003"])  # a fictional record about cryopreservation
+        assert "90000003" in lib.topic_members("cryopreservation")
+        assert lib.topic_members("cryopreservation")[
+            : len(lib.topics.landmark_ids("cryopreservation"))
+        ] == (lib.topics.landmark_ids("cryopreservation"))
+        assert lib.cached_count() == 1
