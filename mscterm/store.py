@@ -28,7 +28,6 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import diskcache
 
+from mscterm.atomic import atomic_open
 from mscterm.model import PMID_RE, SCHEMA_VERSION, Record
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -533,15 +533,10 @@ class RecordStore:
         A ``doi:``/``cite:`` id answers with the fetched PubMed record once one is known for
         it (its ``id`` is then the PMID).
         """
+        full = self._disk_full(rid)
+        if full is not None:
+            return full
         record = self._disk(rid)
-        if record is not None and record.is_full:
-            return record
-        if not PMID_RE.match(rid):
-            target = self._cache.get(_ALIAS + rid)
-            if isinstance(target, str):
-                full = self._disk(target)
-                if full is not None and full.is_full:
-                    return full
         if record is not None:
             return record
         seed = self._seed_get(rid)
@@ -1054,19 +1049,8 @@ class RecordStore:
         A failure part-way (full disk, Ctrl-C) leaves any existing file at ``path`` untouched
         and no temp file behind.
         """
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                count = self.write_jsonl(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return count
+        with atomic_open(path, text=True) as fh:
+            return self.write_jsonl(fh)
 
     def import_jsonl(self, path: Path) -> tuple[int, int, int]:
         """Merge a snapshot file; returns ``(added, updated, skipped)``.

@@ -97,17 +97,22 @@ def _replace(match: re.Match[str]) -> str:
     return out
 
 
-def tex_ascii(text: str | None) -> str:
-    """``text`` as safe LaTeX in pure ASCII where latexcodec can (the BibTeX encoding)."""
-    if not text:
-        return ""
-    if (
+def _plain(text: str) -> bool:
+    """The fast path: ASCII with nothing to escape or tidy (most of PubMed's text)."""
+    return (
         text.isascii()
         and _SLOW_ASCII.search(text) is None
         and "  " not in text
         and text[0] != " "
         and text[-1] != " "
-    ):
+    )
+
+
+def tex_ascii(text: str | None) -> str:
+    """``text`` as safe LaTeX in pure ASCII where latexcodec can (the BibTeX encoding)."""
+    if not text:
+        return ""
+    if _plain(text):
         return text
     return _SLOW_ANY.sub(_replace, common.clean_text(text))
 
@@ -120,13 +125,7 @@ def tex_utf8(text: str | None) -> str:
     """``text`` as safe LaTeX, non-ASCII kept as UTF-8 (BibLaTeX with biber)."""
     if not text:
         return ""
-    if (
-        text.isascii()
-        and _SLOW_ASCII.search(text) is None
-        and "  " not in text
-        and text[0] != " "
-        and text[-1] != " "
-    ):
+    if _plain(text):
         return text
     return _SPECIAL_RE.sub(_special, common.clean_text(text))
 

@@ -8,16 +8,14 @@ new entries after them; records already in the file (same PMID or DOI) are not a
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mscterm.atomic import atomic_open
 from mscterm.export import bibtex, common
 from mscterm.export.citekeys import _suffixes
 from mscterm.model import Record
@@ -58,28 +56,10 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """
     target = _target(path)
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with atomic_open(target) as fh:
+            fh.write(data)
     except OSError as exc:
         raise ExportWriteError(f"cannot write to {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ExportWriteError(f"cannot write to {path}: {exc.strerror or exc}") from None
-        raise
     return target
 
 
