@@ -91,6 +91,7 @@ class Library:
         self._topics: TopicMap | None = None
         self._state: UserState | None = None
         self._members: dict[str, list[str]] | None = None
+        self._statuses: dict[str, str] = {}
 
     # -- lazily opened parts -------------------------------------------------------------------
     @property
@@ -187,8 +188,9 @@ class Library:
         """Records for ``rids``: cached ones at once, the rest fetched in batches and cached.
 
         Seed (citation-level) records with a PMID are upgraded to full PubMed records when
-        online; ``doi:``/``cite:`` ids are resolved to PMIDs first (see :meth:`resolve`).
-        ``refresh`` fetches every PMID again (a record corrected or retracted since).
+        online; ``doi:``/``cite:`` ids are resolved to PMIDs first (see :meth:`resolve`), all
+        in the same efetch batches. ``refresh`` fetches every PMID again (a record corrected or
+        retracted since).
         """
         wanted = list(dict.fromkeys(rids))
         result = Fetched(records=self.cached(wanted))
@@ -205,6 +207,7 @@ class Library:
             if not rid.isdigit()
             and not (rid in result.records and result.records[rid].is_full)
             and self._needs_resolution(result.records.get(rid))
+            and not self.store.recently_missing(rid)
         ]
         total = len(to_fetch) + len(unresolved)
         done = 0
@@ -213,6 +216,8 @@ class Library:
         if total and not self.offline:
             try:
                 client = self._net()
+                found, doi_candidates = await self._resolve_many(client, unresolved)
+                extra = [p for p in [*found.values(), *doi_candidates] if p not in to_fetch]
 
                 def on_batch(batch: list[Record]) -> None:
                     nonlocal done
@@ -222,21 +227,20 @@ class Library:
                         result.records[rec.id] = rec
                     done += len(batch)
                     if progress:
-                        progress(done, total)
+                        progress(min(done, total), total)
 
-                if to_fetch:
-                    got = await client.efetch(to_fetch, on_batch=on_batch)
-                    returned = {rec.id for rec in got}
-                    absent = [rid for rid in to_fetch if rid not in returned]
-                    if absent:
-                        self.store.note_missing(absent)
-                for rid in unresolved:
-                    rec = await self.resolve(rid)
-                    if rec is not None:
-                        result.records[rid] = rec
-                    done += 1
-                    if progress:
-                        progress(done, total)
+                got = (
+                    await client.efetch(to_fetch + extra, on_batch=on_batch)
+                    if (to_fetch or extra)
+                    else []
+                )
+                returned = {rec.id: rec for rec in got}
+                absent = [rid for rid in to_fetch if rid not in returned]
+                if absent:
+                    self.store.note_missing(absent)
+                self._settle(unresolved, found, returned, result)
+                if progress:
+                    progress(total, total)
             except EUtilsError as exc:
                 self._went_offline(exc)
                 result.error = str(exc)
@@ -255,59 +259,93 @@ class Library:
     async def resolve(self, rid: str) -> Record | None:
         """Find the PubMed record for a ``doi:``/``cite:`` id and remember the answer.
 
-        A DOI is looked up with an esearch on ``[doi]``; a citation with ECitMatch (journal,
-        year, volume, first page, first author) and, failing that, an esearch on title words.
-        The outcome (PMID, ``NOT_FOUND`` or ``AMBIGUOUS``) is stored in the seed record's
-        ``resolution`` so it is not asked again; a PMID is never guessed.
+        See :meth:`_resolve_many`; a PMID is never guessed: only a unique match counts.
         """
-        seed = self.store.get(rid)
-        if seed is not None and seed.is_full:
-            return seed
-        client = self._net()
-        pmid: str | None = None
-        outcome = "NOT_FOUND"
-        if rid.startswith("doi:"):
-            found = await client.esearch(f'"{rid[4:]}"[doi]', retmax=2)
-            pmid, outcome = _single(found.ids)
-        elif seed is not None:
-            first = seed.authors[0] if seed.authors else None
-            author = ""
-            if first is not None and first.family:
-                author = f"{first.family} {first.initials or ''}".strip()
-            pages = (seed.pages or "").split("-")[0]
-            if seed.journal and seed.year and (seed.volume or pages):
-                query = CitationQuery(
-                    journal=seed.journal,
-                    year=str(seed.year),
-                    volume=seed.volume or "",
-                    first_page=pages,
-                    author=author,
-                    key="1",
-                )
-                matches = await client.ecitmatch([query])
-                if matches:
-                    match = matches[0]
-                    pmid = match.pmid
-                    outcome = "FOUND" if pmid else match.status
-            if pmid is None and seed.title:
-                words = re.findall(r"[A-Za-z0-9]{3,}", seed.title)[:12]
-                if words:
-                    term = " AND ".join(f"{w}[ti]" for w in words)
-                    if seed.year:
-                        term += f" AND {seed.year}[dp]"
-                    found = await client.esearch(term, retmax=2)
-                    pmid, title_outcome = _single(found.ids)
-                    if pmid or outcome == "NOT_FOUND":
-                        outcome = title_outcome
-        if seed is not None:
-            seed.resolution = pmid or outcome.split(";")[0] or "NOT_FOUND"
-            self.store.put([seed])
-        if pmid is None:
-            return None
-        fetched = await client.efetch([pmid])
-        self.store.put(fetched)
-        self._note_members(fetched)
-        return fetched[0] if fetched else None
+        fetched = await self.records([rid])
+        record = fetched.records.get(rid)
+        return record if record is not None and record.is_full else None
+
+    async def _resolve_many(
+        self, client: EUtilsClient, rids: Sequence[str]
+    ) -> tuple[dict[str, str], list[str]]:
+        """PMIDs for ``doi:``/``cite:`` ids, as DESIGN.md orders it: ECitMatch, then DOI search.
+
+        One ECitMatch call for every citation that has journal, year and volume or page; then
+        one esearch ORing the DOIs still unresolved (which DOI each hit belongs to is known
+        only once the records are fetched: returned as candidates); then, for citation-only
+        records, an esearch on title words and year. Returns ``(found, doi_candidates)``.
+        """
+        if not rids:
+            return {}, []
+        seeds = self.store.get_many(rids)
+        found: dict[str, str] = {}
+        queries = []
+        for rid in rids:
+            seed = seeds.get(rid)
+            query = _citation_query(seed, key=rid) if seed is not None else None
+            if query is not None:
+                queries.append(query)
+        if queries:
+            for match in await client.ecitmatch(queries):
+                if match.pmid:
+                    found[match.key] = match.pmid
+                else:
+                    self._statuses[match.key] = match.status.split(";")[0] or "NOT_FOUND"
+        dois = [rid for rid in rids if rid not in found and _doi_of(rid, seeds.get(rid))]
+        candidates: list[str] = []
+        if dois:
+            term = " OR ".join(f'"{_doi_of(rid, seeds.get(rid))}"[doi]' for rid in dois)
+            hits = await client.esearch(term, retmax=min(9999, 2 * len(dois) + 10))
+            candidates = hits.ids
+        for rid in rids:
+            seed = seeds.get(rid)
+            if rid in found or rid in dois or seed is None or not seed.title:
+                continue
+            words = re.findall(r"[A-Za-z0-9]{3,}", seed.title)[:12]
+            if not words:
+                continue
+            term = " AND ".join(f"{w}[ti]" for w in words)
+            if seed.year:
+                term += f" AND {seed.year}[dp]"
+            hits = await client.esearch(term, retmax=2)
+            pmid, status = _single(hits.ids)
+            if pmid:
+                found[rid] = pmid
+            elif status == "AMBIGUOUS" or rid not in self._statuses:
+                self._statuses[rid] = status
+        return found, candidates
+
+    def _settle(
+        self,
+        rids: Sequence[str],
+        found: dict[str, str],
+        fetched: dict[str, Record],
+        result: Fetched,
+    ) -> None:
+        """Map resolved ids to fetched records and remember every outcome in the seed record."""
+        by_doi: dict[str, list[Record]] = {}
+        for rec in fetched.values():
+            if rec.doi:
+                by_doi.setdefault("doi:" + rec.doi.strip().lower(), []).append(rec)
+        seeds = self.store.get_many(rids)
+        for rid in rids:
+            seed = seeds.get(rid)
+            doi = _doi_of(rid, seed)
+            record = fetched.get(found[rid]) if rid in found else None
+            if record is None and doi:
+                matches = by_doi.get("doi:" + doi.lower(), [])
+                if len(matches) == 1:
+                    record = matches[0]
+                elif len(matches) > 1:
+                    self._statuses[rid] = "AMBIGUOUS"
+            outcome = record.pmid if record is not None else self._statuses.pop(rid, "NOT_FOUND")
+            if record is not None:
+                result.records[rid] = record
+            if seed is not None and seed.source == "seed":
+                seed.resolution = outcome
+                self.store.put([seed])
+            elif record is None:
+                self.store.note_missing([rid])
 
     # -- links and searches --------------------------------------------------------------------
     async def related(self, pmid: str, kind: str, *, refresh: bool = False) -> list[str]:
@@ -534,6 +572,32 @@ class Library:
 def _newest_first(rid: str) -> int:
     """Sort key: higher PMIDs (newer records) first; non-PMID ids last."""
     return -int(rid) if rid.isdigit() else 0
+
+
+def _doi_of(rid: str, seed: Record | None) -> str | None:
+    """The DOI a ``doi:`` id or a seed record names."""
+    if seed is not None and seed.doi:
+        return seed.doi.strip()
+    return rid[4:] if rid.startswith("doi:") else None
+
+
+def _citation_query(record: Record, *, key: str) -> CitationQuery | None:
+    """An ECitMatch line for a citation-level record, when it has enough to match on."""
+    pages = (record.pages or "").split("-")[0].strip()
+    if not (record.journal and record.year and (record.volume or pages)):
+        return None
+    first = record.authors[0] if record.authors else None
+    author = ""
+    if first is not None and first.family:
+        author = f"{first.family} {first.initials or ''}".strip()
+    return CitationQuery(
+        journal=record.journal,
+        year=str(record.year),
+        volume=record.volume or "",
+        first_page=pages,
+        author=author,
+        key=key,
+    )
 
 
 def _single(ids: Sequence[str]) -> tuple[str | None, str]:

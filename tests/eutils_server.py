@@ -534,6 +534,8 @@ def fictional_articles(count: int, start: int = FICTIONAL_START) -> dict[str, by
 # --------------------------------------------------------------------------------------------
 
 _TAG = re.compile(r"\[([^\[\]]*)\]")
+_DOI_TERM = re.compile(r'\(?"?([^"\[\]]+?)"?\s*\[(doi|aid|lid|location id)\]\)?', re.I)
+_UID_TERM = re.compile(r'\(?"?(\d+)"?\s*\[(uid|pmid)\]\)?', re.I)
 
 
 def check_term(term: str) -> list[str]:
@@ -1253,18 +1255,22 @@ class EUtilsServer:
         """Registered term, else an automatic DOI / PMID term; caller holds the lock."""
         if term in self._searches:
             return self._searches[term]
-        match = re.fullmatch(r'"?([^"\[\]]+?)"?\s*\[(doi|aid|lid|location id)\]', term, re.I)
-        if match:
-            pmid = self._dois.get(match.group(1).strip().lower())
-            return _Search([pmid] if pmid else [], None, {}, None) if pmid else None
-        parts = re.split(r"\s+OR\s+", term)
+        # OR-joined DOI and PMID terms, as NCBI answers them: the union of the matches.
         pmids: list[str] = []
-        for part in parts:
-            match = re.fullmatch(r'\(?"?(\d+)"?\s*\[(uid|pmid)\]\)?', part.strip(), re.I)
-            if not match:
+        for part in re.split(r"\s+OR\s+", term):
+            part = part.strip()
+            doi = re.fullmatch(
+                r'\(?"?([^"\[\]]+?)"?\s*\[(doi|aid|lid|location id)\]\)?', part, re.I
+            )
+            uid = re.fullmatch(r'\(?"?(\d+)"?\s*\[(uid|pmid)\]\)?', part, re.I)
+            if doi:
+                pmid = self._dois.get(doi.group(1).strip().lower())
+            elif uid:
+                pmid = uid.group(1) if uid.group(1) in self._articles else None
+            else:
                 return None
-            if match.group(1) in self._articles and match.group(1) not in pmids:
-                pmids.append(match.group(1))
+            if pmid and pmid not in pmids:
+                pmids.append(pmid)
         if not pmids:
             return None
         pmids.sort(key=int, reverse=True)

@@ -219,3 +219,35 @@ async def test_topic_membership_follows_new_records(settings: Settings):
             : len(lib.topics.landmark_ids("cryopreservation"))
         ] == (lib.topics.landmark_ids("cryopreservation"))
         assert lib.cached_count() == 1
+
+
+async def test_many_doi_landmarks_resolve_in_one_search_and_one_batch(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    seeds = [
+        Record(
+            id=f"doi:10.5555/fict.{pmid}",
+            doi=f"10.5555/fict.{pmid}",
+            title=f"A fictional landmark {pmid}",
+            source="seed",
+            resolution="pending",
+        )
+        for pmid in ("90000001", "90000002", "90000003")
+    ]
+    unknown = Record(
+        id="doi:10.5555/fict.unknown",
+        doi="10.5555/fict.unknown",
+        title="A fictional landmark PubMed does not have",
+        source="seed",
+        resolution="pending",
+    )
+    async with Library(settings) as lib:
+        lib.store.put([*seeds, unknown])
+        got = await lib.records([s.id for s in seeds] + [unknown.id])
+        assert [got.records[s.id].pmid for s in seeds] == ["90000001", "90000002", "90000003"]
+        assert got.records[unknown.id].source == "seed"
+        assert lib.store.get(unknown.id).resolution == "NOT_FOUND"
+        again = await lib.records([s.id for s in seeds] + [unknown.id])
+        assert again.records[seeds[0].id].pmid == "90000001"
+    assert len(eutils_server.requests_to("esearch")) == 1
+    assert len(eutils_server.requests_to("efetch")) == 1
