@@ -259,15 +259,30 @@ class TopicMap:
                 self._duplicates.append(topic.id)
             self._by_id.setdefault(topic.id, topic)
         self._order = [t.id for t in self.walk()]
-        self._indexes = {t.id: _index_for(t) for t in self.walk()}
-        # one index for the whole map: a rule labels its topic and the topic's ancestors
-        chains: dict[str, frozenset[str]] = {}
-        for topic in self.walk():
-            up = chains.get(topic.parent, frozenset()) if topic.parent else frozenset()
-            chains[topic.id] = up | {topic.id}
-        self._index = _RuleIndex((t.rules, chains[t.id]) for t in self.walk())
+        self._rule_indexes: dict[str, _RuleIndex] | None = None
+        self._map_index: _RuleIndex | None = None
         self._landmark_records: dict[str, Record] = dict(landmark_records or {})
         self._landmarks: dict[str, list[str]] | None = None
+
+    # rule indexes, built on first use (the TUI's first frame needs only the titles) --------
+
+    @property
+    def _indexes(self) -> dict[str, _RuleIndex]:
+        """One rule index per topic (its own rules and its sub-topics')."""
+        if self._rule_indexes is None:
+            self._rule_indexes = {t.id: _index_for(t) for t in self.walk()}
+        return self._rule_indexes
+
+    @property
+    def _index(self) -> _RuleIndex:
+        """One index for the whole map: a rule labels its topic and the topic's ancestors."""
+        if self._map_index is None:
+            chains: dict[str, frozenset[str]] = {}
+            for topic in self.walk():
+                up = chains.get(topic.parent, frozenset()) if topic.parent else frozenset()
+                chains[topic.id] = up | {topic.id}
+            self._map_index = _RuleIndex((t.rules, chains[t.id]) for t in self.walk())
+        return self._map_index
 
     # structure ---------------------------------------------------------------------------
 

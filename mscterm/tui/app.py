@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -39,8 +40,19 @@ class MscApp(App[int]):
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
 
-    def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.library))
+    def get_default_screen(self) -> MainScreen:
+        # The main screen is the first screen itself (not pushed over an empty default one):
+        # one screen to compose, style and paint before the first frame, not two.
+        return MainScreen(self.library)
+
+    async def on_event(self, event: events.Event) -> None:
+        # A key typed ahead (or a click) before the start-up finished acts on the complete
+        # screen (restored position, cache open), as if the start-up had never been split.
+        if isinstance(event, events.Key | events.MouseDown) and not event.is_forwarded:
+            main = self.main
+            if main is not None:
+                main.complete_startup()
+        await super().on_event(event)
 
     def watch_theme(self, theme: str) -> None:
         # Remember a theme chosen in the palette for the next run.

@@ -47,17 +47,16 @@ from mscterm.tui.nodes import (
 )
 from mscterm.tui.overview import citation_label, pubmed_url, topic_stats
 from mscterm.tui.safe import one_line
-from mscterm.tui.screens.copy_menu import CopyMenu
-from mscterm.tui.screens.export_dialog import ExportDialog, ExportRequest
-from mscterm.tui.screens.help import HelpScreen
-from mscterm.tui.screens.prompt import PromptDialog
-from mscterm.tui.screens.search import SearchScreen
 from mscterm.tui.widgets.reference_pane import ReferencePane
 from mscterm.tui.widgets.status import AppHeader, StatusLine
-from mscterm.tui.widgets.topic_tree import TopicTree
+from mscterm.tui.widgets.topic_tree import Lookup, TopicTree
 
 if TYPE_CHECKING:
     from mscterm.library import Library
+    from mscterm.tui.screens.export_dialog import ExportRequest
+
+# The dialogs (help, search, copy, export, prompt) are imported when first opened, and the
+# filter box is mounted when first asked for: none of them is part of the first frame.
 
 PAGE = 20
 """Records per page of a lazily loaded list: one efetch batch, a screenful of labels."""
@@ -115,18 +114,40 @@ class MainScreen(Screen[None]):
         """Full id lists of link groups (elink gives all at once; the tree shows a page)."""
         self._restoring = False
         self._current: tuple[str, str] = ("none", "")
+        self._mounted = False
+        self._started = False
+        """Whether :meth:`complete_startup` ran (until then the pane shows "Loading…")."""
+        self._cached = 0
 
     # -- composition ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        topics = self.library.topics
-        yield AppHeader("mscterm · MSC safety literature", id="header")
+        # The first frame needs only the topics' titles: the outline of the map (no cache, no
+        # seed). The cache, the seed and the full map come right after it (complete_startup).
+        from mscterm.topics import load_topics
+
+        outline = load_topics(landmark_records={})
+        offline = self.library.offline
+        yield AppHeader(
+            "mscterm · MSC safety literature",
+            offline=offline,
+            marked=len(self.marks),
+            id="header",
+        )
         with Horizontal(id="panes"):
             with Vertical(id="left"):
-                yield Input(placeholder="filter the tree…", id="filter", classes="hidden")
-                yield TopicTree(topics.roots, topics.landmark_ids, self.library.get, id="tree")
+                yield TopicTree(
+                    outline.roots, outline.landmark_ids, None, source=self._tree_source, id="tree"
+                )
             yield ReferencePane(id="pane")
-        yield StatusLine(id="status")
+        ready = "Ready. ? for help."
+        if offline:
+            ready = "Offline: showing the cache and the shipped seed."
+        yield StatusLine(Text(ready), id="status")
         yield Footer()
+
+    def _tree_source(self) -> tuple[list[Topic], Callable[[str], list[str]], Lookup]:
+        topics = self.library.topics
+        return topics.roots, topics.landmark_ids, self.library.get
 
     @property
     def tree(self) -> TopicTree:
@@ -139,22 +160,34 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         tree = self.tree
         tree.marks = set(self.marks)
-        tree.build()
         state = self.library.state
         self._restoring = True
         try:
+            # Moving the cursor needs only the outline; a saved expanded node needs the full
+            # map and the cache, so the tree opens them (here, for the first frame) if any.
             tree.restore(state.get("expanded", []) or [], state.get("cursor"))
         finally:
             self._restoring = False
         tree.focus()
+        self._mounted = True
+        self.call_after_refresh(self.complete_startup)
+
+    def complete_startup(self) -> None:
+        """The rest of the start-up, once the first frame is on the screen (idempotent).
+
+        Opens the cache and the seed (through the full topic map), counts the cache for the
+        header and shows the node under the cursor in the pane. Runs right after the first
+        frame, or earlier if a key (typed ahead) or a caller needs the screen complete.
+        """
+        if self._started or not self._mounted:
+            return
+        self._started = True
+        tree = self.tree
+        tree.attach()
         self._update_header()
         self._count_cached()
         for warning in self.library.warnings:
             self.notify(warning, severity="warning", markup=False)
-        if self.library.offline:
-            self._status("Offline: showing the cache and the shipped seed.")
-        else:
-            self._status("Ready. ? for help.")
         node = tree.cursor_node
         if node is not None:
             self._show_node(node)
@@ -176,11 +209,7 @@ class MainScreen(Screen[None]):
         header = self.query_one("#header", AppHeader)
         if cached is not None:
             self._cached = cached
-        header.set_state(
-            offline=self.library.offline,
-            cached=getattr(self, "_cached", 0),
-            marked=len(self.marks),
-        )
+        header.set_state(offline=self.library.offline, cached=self._cached, marked=len(self.marks))
 
     @work(thread=True, exclusive=True, group="count", exit_on_error=False)
     def _count_cached(self) -> None:
@@ -226,7 +255,8 @@ class MainScreen(Screen[None]):
 
     # -- showing nodes in the pane -------------------------------------------------------------
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
-        self._show_node(event.node)
+        if self._started:  # else complete_startup shows the node under the cursor
+            self._show_node(event.node)
 
     def _show_node(self, node: TreeNode[NodeData]) -> None:
         data = node.data
@@ -614,6 +644,8 @@ class MainScreen(Screen[None]):
 
     # -- keys ----------------------------------------------------------------------------------
     def action_help(self) -> None:
+        from mscterm.tui.screens.help import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:
@@ -626,9 +658,14 @@ class MainScreen(Screen[None]):
         else:
             self.tree.focus()
 
+    def _filter_input(self) -> Input | None:
+        """The filter box above the tree, once ``f`` has created it."""
+        found = self.query("#filter").results(Input)
+        return next(found, None)
+
     def action_escape(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        if self.focused is filter_input or self.tree.filter_text:
+        filter_input = self._filter_input()
+        if filter_input is not None and (self.focused is filter_input or self.tree.filter_text):
             filter_input.value = ""
             filter_input.add_class("hidden")
             self.tree.apply_filter("")
@@ -636,8 +673,11 @@ class MainScreen(Screen[None]):
         elif not self.tree.has_focus:
             self.tree.focus()
 
-    def action_filter(self) -> None:
-        filter_input = self.query_one("#filter", Input)
+    async def action_filter(self) -> None:
+        filter_input = self._filter_input()
+        if filter_input is None:
+            filter_input = Input(placeholder="filter the tree…", id="filter")
+            await self.query_one("#left", Vertical).mount(filter_input, before=0)
         filter_input.remove_class("hidden")
         filter_input.focus()
 
@@ -654,6 +694,8 @@ class MainScreen(Screen[None]):
         self.tree.focus()
 
     def action_search(self, query: str = "", pubmed: bool = False) -> None:
+        from mscterm.tui.screens.search import SearchScreen
+
         screen = SearchScreen(self.library, query)
 
         def opened(rid: str | None) -> None:
@@ -666,6 +708,7 @@ class MainScreen(Screen[None]):
 
     def open_record(self, rid: str) -> None:
         """Show a record (from search or go-to): in the tree if it is there, else in the pane."""
+        self.complete_startup()
         tree = self.tree
         for node in tree.iter_nodes():
             if isinstance(node.data, RecordData) and node.data.rid == rid:
@@ -713,6 +756,8 @@ class MainScreen(Screen[None]):
             if text:
                 self.app.copy_to_clipboard(text)
                 self.notify(f"Copied: {one_line(text)[:70]}", markup=False)
+
+        from mscterm.tui.screens.copy_menu import CopyMenu
 
         self.app.push_screen(CopyMenu(record), copied)
 
@@ -773,6 +818,8 @@ class MainScreen(Screen[None]):
                 self._status(f"Writing {request.path}…")
                 self._export(request, list(self.marks))
 
+        from mscterm.tui.screens.export_dialog import ExportDialog
+
         self.app.push_screen(ExportDialog(len(self.marks)), chosen)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
@@ -792,6 +839,7 @@ class MainScreen(Screen[None]):
     # -- palette entry points --------------------------------------------------------------------
     def goto_id(self, text: str) -> None:
         """Go to a PMID/DOI typed in the palette."""
+        self.complete_startup()
         try:
             rid = parse_id(text)
         except BadIdError as exc:
@@ -800,6 +848,8 @@ class MainScreen(Screen[None]):
         self.open_record(rid)
 
     def ask_goto(self) -> None:
+        from mscterm.tui.screens.prompt import PromptDialog
+
         def done(value: str | None) -> None:
             if value:
                 self.goto_id(value)
@@ -807,6 +857,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(PromptDialog("Go to PMID or DOI", "e.g. 15833829"), done)
 
     def ask_pubmed(self) -> None:
+        from mscterm.tui.screens.prompt import PromptDialog
+
         def done(value: str | None) -> None:
             if value:
                 self.action_search(value, pubmed=True)

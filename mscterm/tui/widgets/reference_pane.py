@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 from mscterm.model import Record, Topic
 from mscterm.tui.overview import TopicStats, citation_label
@@ -229,8 +229,21 @@ class ReferencePane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="pane-notice", classes="hidden")
         yield Static(Text("Loading…"), id="pane-body")
-        yield Sparkline([], id="pane-spark", classes="hidden")
+        # The sparkline (#pane-spark) is mounted before #pane-tail by the first topic overview.
         yield Static(id="pane-tail", classes="hidden")
+
+    def _spark(self, data: list[float] | None) -> None:
+        """Show ``data`` as the sparkline (mounting it the first time), or hide it."""
+        spark_w: Any = next(iter(self.query("#pane-spark")), None)
+        if spark_w is None:
+            if not data:
+                return
+            from textual.widgets import Sparkline
+
+            self.mount(Sparkline(data, id="pane-spark"), before="#pane-tail")
+            return
+        spark_w.data = data or []
+        spark_w.set_class(not data, "hidden")
 
     def _set(
         self,
@@ -244,9 +257,7 @@ class ReferencePane(VerticalScroll):
         notice_w.update(notice or Text())
         notice_w.set_class(notice is None, "hidden")
         self.query_one("#pane-body", Static).update(body)
-        spark_w = self.query_one("#pane-spark", Sparkline)
-        spark_w.data = spark or []
-        spark_w.set_class(not spark, "hidden")
+        self._spark(spark)
         tail_w = self.query_one("#pane-tail", Static)
         tail_w.update(tail or Text())
         tail_w.set_class(tail is None or not tail.plain, "hidden")

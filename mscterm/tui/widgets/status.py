@@ -13,28 +13,35 @@ from mscterm.tui.safe import one_line
 
 
 class AppHeader(Static):
-    """``mscterm — MSC safety literature            online · 1,234 cached``."""
+    """``mscterm — MSC safety literature            online · 1,234 cached``.
 
-    def __init__(self, title: str, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    Drawn from its state at render time (it depends on the width), so a change of state or of
+    size is a repaint, never a layout pass.
+    """
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        offline: bool = False,
+        cached: int = 0,
+        marked: int = 0,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes="offline" if offline else "")
         self._title = title
-        self._offline = False
-        self._cached = 0
-        self._marked = 0
-
-    def on_mount(self) -> None:
-        self._render_bar()
-
-    def on_resize(self) -> None:
-        self._render_bar()
+        self._offline, self._cached, self._marked = offline, cached, marked
 
     def set_state(self, *, offline: bool, cached: int, marked: int) -> None:
         """Receive the connection state and counts to show."""
-        self._offline, self._cached, self._marked = offline, cached, marked
+        state = (offline, cached, marked)
+        if state == (self._offline, self._cached, self._marked):
+            return
+        self._offline, self._cached, self._marked = state
         self.set_class(offline, "offline")
-        self._render_bar()
+        self.refresh()
 
-    def _render_bar(self) -> None:
+    def render(self) -> Text:
         left = Text(f" {self._title}", style="bold")
         right = Text()
         right.append("OFFLINE" if self._offline else "online", style="bold")
@@ -47,7 +54,7 @@ class AppHeader(Static):
         if gap < 1:
             left.truncate(max(width - right.cell_len - 1, 0), overflow="ellipsis")
             gap = max(width - left.cell_len - right.cell_len, 1)
-        self.update(Text.assemble(left, " " * gap, right))
+        return Text.assemble(left, " " * gap, right)
 
 
 class StatusLine(Static):

@@ -38,10 +38,20 @@ if TYPE_CHECKING:
 
 Lookup = Callable[[str], Record | None]
 """Synchronous cache/seed lookup: never touches the network."""
+Source = tuple[Iterable["Topic"], Callable[[str], list[str]], Lookup]
+"""(root topics, landmark ids of a topic, lookup): what :meth:`TopicTree.attach` switches to."""
+
+REVIEW_CITATION = "Wang et al. 2012 · Stem Cells Int"
+"""The review's label until the cache/seed is read (the seed record's own short citation)."""
 
 MARK = "● "
 UNMARKED = ""
 LANDMARK = "★ "
+
+
+def _not_yet(rid: str) -> Record | None:
+    """The lookup of a tree built from the outline: nothing is read before :meth:`attach`."""
+    return None
 
 
 def _fold(text: str) -> str:
@@ -72,8 +82,9 @@ class TopicTree(Tree[NodeData]):
         self,
         topics: Iterable[Topic],
         landmark_ids: Callable[[str], list[str]],
-        lookup: Lookup,
+        lookup: Lookup | None,
         *,
+        source: Callable[[], Source] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__("mscterm", id=id)
@@ -82,7 +93,9 @@ class TopicTree(Tree[NodeData]):
         self.guide_depth = 2
         self._topics = list(topics)
         self._landmark_ids = landmark_ids
-        self._lookup = lookup
+        self._lookup: Lookup = lookup if lookup is not None else _not_yet
+        self._source = source
+        """Gives the full map and the cache lookup when ``topics`` is only an outline."""
         self.marks: set[str] = set()
         self._groups: dict[str, GroupData] = {}
         """Group payloads by key: survive a filter rebuild, so nothing is fetched twice."""
@@ -97,13 +110,38 @@ class TopicTree(Tree[NodeData]):
     def on_mount(self) -> None:
         self.build()
 
+    def attach(self) -> None:
+        """Switch from the outline to the full map and the cache (idempotent).
+
+        The first frame is built from the topic map's outline alone (titles and the top-level
+        landmarks need neither the cache nor the seed); whatever needs more calls this first.
+        """
+        if self._source is None:
+            return
+        source, self._source = self._source, None
+        topics, self._landmark_ids, self._lookup = source()
+        self._topics = list(topics)
+        by_id = {t.id: t for t in self._topics}
+        for node in self.root.children:
+            data = node.data
+            if isinstance(data, ReviewData):
+                label = self._review_label()
+            elif isinstance(data, TopicData) and data.topic_id in by_id:
+                label = self._topic_label(by_id[data.topic_id])
+            else:
+                continue
+            if label.plain != node.label.plain:  # normally the same text: no repaint
+                node.set_label(label)
+
+    def _review_label(self) -> Text:
+        review = self._lookup(REVIEW_PMID)
+        who = review.short_citation if review else REVIEW_CITATION
+        return Text.assemble(("Review: ", "bold"), safe_text(who, single_line=True))
+
     def build(self) -> None:
         """(Re)build the top level: the review, then every root topic, all collapsed."""
         self.clear()
-        review = self._lookup(REVIEW_PMID)
-        who = review.short_citation if review else "Wang 2012 · Stem Cells Int"
-        label = Text.assemble(("Review: ", "bold"), safe_text(who, single_line=True))
-        self.root.add(label, ReviewData(key="review"))
+        self.root.add(self._review_label(), ReviewData(key="review"))
         for topic in self._topics:
             self._add_topic(self.root, topic)
 
@@ -123,6 +161,7 @@ class TopicTree(Tree[NodeData]):
 
     def record_label(self, rid: str, landmark: bool) -> Text:
         """``● ★ Rubio 2005 · Cancer Res RETRACTED`` from whatever the cache knows."""
+        self.attach()
         record = self._lookup(rid)
         label = Text(MARK if rid in self.marks else UNMARKED, style="bold")
         if landmark:
@@ -168,6 +207,7 @@ class TopicTree(Tree[NodeData]):
 
     def ensure_populated(self, node: TreeNode[NodeData]) -> None:
         """Create the children a node shows before anything is fetched (cache/seed only)."""
+        self.attach()
         data = node.data
         if isinstance(data, TopicData) and not data.populated:
             data.populated = True
@@ -191,6 +231,7 @@ class TopicTree(Tree[NodeData]):
 
     def walk_topics(self) -> Iterator[Topic]:
         """Every topic of the map, parents first."""
+        self.attach()
         stack = list(reversed(self._topics))
         while stack:
             topic = stack.pop()
@@ -398,6 +439,7 @@ class TopicTree(Tree[NodeData]):
 
         The unfiltered tree (expanded nodes, cursor) comes back when the text is empty.
         """
+        self.attach()
         text = text.strip()
         if not text:
             if self.filter_text:
