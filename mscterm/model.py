@@ -120,9 +120,12 @@ class Record:
     @property
     def short_citation(self) -> str:
         """``Rubio 2005 · Cancer Res``: the label a person scans in a list."""
-        who = self.first_author or "Anon"
-        if len(self.authors) > 1 or self.authors_complete is False:
+        who = self.first_author
+        if who and (len(self.authors) > 1 or self.authors_complete is False):
             who += " et al."
+        elif not who:  # no author known (some seed landmarks): name it by its title
+            words = self.title.split()
+            who = " ".join(words[:4]) + ("…" if len(words) > 4 else "") if words else "Anon"
         year = str(self.year) if self.year else "n.d."
         where = self.journal_abbrev or self.journal or (self.book.booktitle if self.book else None)
         return f"{who} {year}" + (f" · {where}" if where else "")

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from mscterm.citation import source_line
 from mscterm.model import Record, Topic
 from mscterm.tui.overview import TopicStats, citation_label
 from mscterm.tui.safe import safe_text
@@ -51,17 +52,7 @@ def record_text(
             names += ", et al. (list may be partial)"
         out.append_text(safe_text(names))
         out.append("\n")
-    where = record.journal_abbrev or record.journal or ""
-    if record.book and record.book.booktitle:
-        where = where or f"In: {record.book.booktitle}"
-    source = f"{record.year}" if record.year else "n.d."
-    if record.volume:
-        source += f";{record.volume}"
-        if record.issue:
-            source += f"({record.issue})"
-    if record.pages:
-        source += f":{record.pages}"
-    out.append_text(safe_text(f"{where}. {source}" if where else source, "italic"))
+    out.append_text(safe_text(source_line(record) or "n.d.", "italic"))
     out.append("\n")
     ids = []
     if record.pmid:
