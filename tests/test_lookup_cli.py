@@ -180,3 +180,25 @@ def test_python_dash_m_works(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("mscterm: ") and "Traceback" not in done.stderr
+
+
+def test_lookup_by_a_real_sample_records_doi(
+    samples_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mscterm.ncbi.parser import parse_pubmed_xml
+
+    sample = samples_dir / "efetch_pubmed_xml_2024_utf8_repeated_id_params.xml"
+    record = next(r for r in parse_pubmed_xml(sample.read_bytes()) if r.doi)
+    with EUtilsServer(samples_dir=samples_dir) as server:
+        code, out, err = _cli(
+            capsys, "lookup", f"doi:{record.doi}", "--json", *_online(server, tmp_path)
+        )
+        assert code == 0, err
+        assert json.loads(out)[0]["pmid"] == record.pmid
+        assert json.loads(out)[0]["title"] == record.title
+        asked = [r.param("term") for r in server.requests_to("esearch")]
+    assert asked and "[doi]" in asked[0]
+    code, out, _ = _cli(
+        capsys, "lookup", record.doi, "--json", "--offline", "--cache-dir", str(tmp_path / "cache")
+    )
+    assert code == 0 and json.loads(out)[0]["pmid"] == record.pmid

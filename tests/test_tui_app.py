@@ -640,3 +640,28 @@ def test_evidence_mix_counts_each_record_once_in_design_order():
     assert [r.id for r in stats.retracted] == ["90000003"]
     first, last, series = stats.year_series()
     assert (first, last, series) == (2010, 2015, [1, 0, 2, 0, 0, 1])
+
+
+async def test_review_references_arrive_through_elink_and_show_their_topics(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    # 90000003 is a fictional record about cryopreservation, 90000005 about fetal bovine serum.
+    eutils_server.set_links("22685475", "pubmed_pubmed_refs", ["90000003", "90000005"])
+    library = Library(settings)
+    app = MscApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")  # expand the review
+        await settle(pilot)
+        await goto_key(pilot, "review/references")
+        await pilot.press("l")
+        await settle(pilot)
+        labels = labels_under(tree_of(app), "review/references")
+        assert len(labels) == 2 and all(label.startswith("Fictus") for label in labels)
+        await pilot.press("j")
+        await settle(pilot)
+        text = pane_text(app)
+        assert "Fictional record 3" in text and "Cryopreservation" in text
+    refs = [r for r in eutils_server.requests_to("elink") if r.param("linkname")]
+    assert [r.param("linkname") for r in refs] == ["pubmed_pubmed_refs"]
+    assert "90000003" in library.topic_members("cryopreservation")
+    assert "90000005" in library.topic_members("serum")
