@@ -86,12 +86,11 @@ def load_settings(
         return file_values.get(file_key, default)
 
     cache = Path(pick(cache_dir, "MSCTERM_CACHE_DIR", "cache_dir", None) or _user_dir("cache"))
-    state_default = (
-        cache.parent / (cache.name + "-state")
-        if (cache_dir is not None or env.get("MSCTERM_CACHE_DIR"))
-        else _user_dir("state")
+    # Marks and pinned citation keys are the user's, not the cache's: they stay in the user
+    # state dir whichever cache is used (MSCTERM_STATE_DIR moves them, e.g. for tests).
+    state = Path(
+        env.get("MSCTERM_STATE_DIR") or file_values.get("state_dir") or _user_dir("state")
     )
-    state = Path(env.get("MSCTERM_STATE_DIR") or file_values.get("state_dir") or state_default)
     url = str(pick(eutils_url, "MSCTERM_EUTILS_URL", "eutils_url", DEFAULT_EUTILS_URL))
     if not url.endswith("/"):
         url += "/"
