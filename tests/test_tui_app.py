@@ -665,3 +665,18 @@ async def test_review_references_arrive_through_elink_and_show_their_topics(
     assert [r.param("linkname") for r in refs] == ["pubmed_pubmed_refs"]
     assert "90000003" in library.topic_members("cryopreservation")
     assert "90000005" in library.topic_members("serum")
+
+
+async def test_export_right_after_marking_sees_the_mark(offline_settings: Settings):
+    """Keys arrive in bursts over SSH: `space` then `e` at once must export what was marked."""
+    from mscterm.tui.screens.export_dialog import ExportDialog
+
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await goto_key(pilot, "review")
+        app.main.tree.action_mark()  # space and e handled in the same tick
+        app.main.action_export()
+        await pilot.pause()
+        assert isinstance(app.screen, ExportDialog)
+        assert "Nothing is marked" not in " ".join(notifications(app))

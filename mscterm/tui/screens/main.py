@@ -34,6 +34,7 @@ from textual.widgets import Footer, Input, Tree
 from textual.widgets.tree import TreeNode
 
 from mscterm.model import BadIdError, Record, Topic, parse_id
+from mscterm.tui.marks import Marks
 from mscterm.tui.nodes import (
     GROUP_TITLES,
     REVIEW_PMID,
@@ -106,7 +107,7 @@ class MainScreen(Screen[None]):
     def __init__(self, library: Library) -> None:
         super().__init__()
         self.library = library
-        self.marks: list[str] = list(library.state.marks)
+        self.marks = Marks(library.state.marks)
         self._tried: set[str] = set()
         """Record ids fetched (or tried) this session: a failure is not retried on every move."""
         self._counts: dict[str, Any] = {}
@@ -159,7 +160,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         tree = self.tree
-        tree.marks = set(self.marks)
+        tree.marks = self.marks  # one shared object: see mscterm.tui.marks
         state = self.library.state
         self._restoring = True
         try:
@@ -602,22 +603,19 @@ class MainScreen(Screen[None]):
 
     # -- marks ---------------------------------------------------------------------------------
     def on_topic_tree_mark_toggled(self, event: TopicTree.MarkToggled) -> None:
-        marks = list(self.marks)
-        for rid in event.rids:
-            if rid in marks:
-                marks.remove(rid)
-            else:
-                marks.append(rid)
-        self._set_marks(marks)
+        """The tree changed the shared mark set: persist it and show it."""
+        self._marks_changed(set(event.rids))
 
     def _set_marks(self, marks: list[str]) -> None:
-        changed = set(marks) ^ set(self.marks)
-        self.marks = marks
+        changed = self.marks.replace(marks)
+        self.tree.refresh_labels(changed)
+        self._marks_changed(changed)
+
+    def _marks_changed(self, changed: set[str]) -> None:
         try:
-            self.library.state.set_marks(marks)
+            self.library.state.set_marks(self.marks)
         except OSError as exc:
             self._fail(f"Could not save marks: {exc}")
-        self.tree.set_marks(marks)
         self._update_header()
         self._refresh_pane(changed)
 
@@ -639,7 +637,7 @@ class MainScreen(Screen[None]):
             self._set_marks([m for m in self.marks if m not in set(rids)])
             self._status(f"Unmarked {len(rids)} references under {label}.")
         else:
-            self._set_marks(self.marks + [r for r in rids if r not in current])
+            self._set_marks([*self.marks, *(r for r in rids if r not in current)])
             self._status(f"Marked {len(rids)} references under {label}.")
 
     # -- keys ----------------------------------------------------------------------------------

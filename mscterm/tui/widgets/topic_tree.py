@@ -19,6 +19,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from mscterm.model import Record, fold_ascii
+from mscterm.tui.marks import Marks
 from mscterm.tui.nodes import (
     GROUP_TITLES,
     REVIEW_PMID,
@@ -72,7 +73,7 @@ class TopicTree(Tree[NodeData]):
     ]
 
     class MarkToggled(Message):
-        """The user asked to mark or unmark these record ids (space on a reference)."""
+        """These record ids were just marked or unmarked (space on a reference)."""
 
         def __init__(self, rids: list[str]) -> None:
             self.rids = rids
@@ -96,7 +97,8 @@ class TopicTree(Tree[NodeData]):
         self._lookup: Lookup = lookup if lookup is not None else _not_yet
         self._source = source
         """Gives the full map and the cache lookup when ``topics`` is only an outline."""
-        self.marks: set[str] = set()
+        self.marks = Marks()
+        """The screen's mark set (the same object: see :mod:`mscterm.tui.marks`)."""
         self._groups: dict[str, GroupData] = {}
         """Group payloads by key: survive a filter rebuild, so nothing is fetched twice."""
         self._topic_counts: dict[str, int] = {}
@@ -522,17 +524,13 @@ class TopicTree(Tree[NodeData]):
             self.move_cursor(node.parent)
 
     def action_mark(self) -> None:
-        """``space``: ask the screen to toggle the mark of the reference under the cursor."""
+        """``space``: toggle the mark of the reference under the cursor, then tell the screen."""
         node = self.cursor_node
+        rid = None
         if node is not None and isinstance(node.data, RecordData):
-            self.post_message(self.MarkToggled([node.data.rid]))
+            rid = node.data.rid
         elif node is not None and isinstance(node.data, ReviewData):
-            self.post_message(self.MarkToggled([node.data.pmid]))
-
-    def set_marks(self, marks: Iterable[str]) -> None:
-        """Receive the marked set and re-render the labels that changed."""
-        new = set(marks)
-        changed = new ^ self.marks
-        self.marks = new
-        if changed:
-            self.refresh_labels(changed)
+            rid = node.data.pmid
+        if rid is not None:
+            self.refresh_labels(self.marks.toggle([rid]))
+            self.post_message(self.MarkToggled([rid]))
