@@ -22,6 +22,7 @@ from mscterm.ncbi.results import CitationQuery, SearchResult
 from mscterm.resources import seed_records_path
 
 if TYPE_CHECKING:
+    from mscterm.index import SearchIndex
     from mscterm.ncbi.client import EUtilsClient
     from mscterm.state import UserState
     from mscterm.store import RecordStore
@@ -92,6 +93,7 @@ class Library:
         self._state: UserState | None = None
         self._members: dict[str, list[str]] | None = None
         self._statuses: dict[str, str] = {}
+        self._seed_search: SearchIndex | None = None
 
     # -- lazily opened parts -------------------------------------------------------------------
     @property
@@ -150,6 +152,9 @@ class Library:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._seed_search is not None:
+            self._seed_search.close()
+            self._seed_search = None
         if self._store is not None:
             self._store.close()
 
@@ -406,39 +411,37 @@ class Library:
         return found
 
     def search_local(self, query: str, limit: int = 20) -> list[Record]:
-        """Best matches of the offline full-text index, then of the seed snapshot."""
+        """Best matches of the offline full-text index, then of the seed snapshot's records.
+
+        The seed (the review and the landmarks) is searched with the same query language
+        through a small in-memory index, so a fresh install answers ``au:rubio`` offline too.
+        """
         ids = self.store.search(query, limit=limit)
         found = self.cached(ids)
         hits = [found[rid] for rid in ids if rid in found]
         if len(hits) < limit:
             seen = {rec.id for rec in hits} | {rec.pmid for rec in hits if rec.pmid}
-            for rec in self._seed_matches(query):
-                if rec.id not in seen and (rec.resolution or "") not in seen:
-                    hits.append(rec)
-                    seen.add(rec.id)
+            for rid in self._seed_index().search(query, limit=limit):
+                rec = self.get(rid)
+                if rec is None or rec.id in seen or (rec.pmid and rec.pmid in seen):
+                    continue
+                hits.append(rec)
+                seen.add(rec.id)
                 if len(hits) >= limit:
                     break
         return hits
 
-    def _seed_matches(self, query: str) -> list[Record]:
-        """A plain scan of the small seed snapshot, so offline search works on a fresh install."""
-        words = [w.lower() for w in re.findall(r"\w+", query) if ":" not in w]
-        if not words:
-            return []
-        seed = getattr(self.store, "seed_records", None)
-        records: Iterable[Record] = seed() if callable(seed) else []
-        out = []
-        for rec in records:
-            full = self.get(rec.id) or rec
-            hay = " ".join(
-                [full.title, full.journal or "", str(full.year or ""), full.doi or "", full.id]
-                + [a.display for a in full.authors]
-                + [s.text for s in full.abstract]
-                + [m.descriptor for m in full.mesh]
-            ).lower()
-            if all(w in hay for w in words):
-                out.append(full)
-        return out
+    def _seed_index(self) -> SearchIndex:
+        """The seed snapshot in an in-memory search index (about 10 ms to build, once)."""
+        if self._seed_search is None:
+            from pathlib import Path
+
+            from mscterm.index import SearchIndex
+
+            index = SearchIndex(Path(":memory:"))
+            index.add(self.store.seed_records())
+            self._seed_search = index
+        return self._seed_search
 
     # -- topics --------------------------------------------------------------------------------
     def topic_members(self, topic_id: str) -> list[str]:

@@ -633,3 +633,15 @@ def test_importing_the_client_does_not_import_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+async def test_no_connection_gives_up_after_one_quick_retry(settings: Settings) -> None:
+    """A refused connection (no network) is retried once, not with the full backoff ladder."""
+    dead = dataclasses.replace(settings, eutils_url="http://127.0.0.1:9/")
+    client = make_client(dead, max_retries=4, backoff_base=0.01)
+    try:
+        with pytest.raises(NetworkError, match="after 2 tries"):
+            await client.efetch(["90000001"])
+        assert client.requests_made == 2
+    finally:
+        await client.aclose()

@@ -251,3 +251,14 @@ async def test_many_doi_landmarks_resolve_in_one_search_and_one_batch(
         assert again.records[seeds[0].id].pmid == "90000001"
     assert len(eutils_server.requests_to("esearch")) == 1
     assert len(eutils_server.requests_to("efetch")) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("au:rubio", "15833829"), ('mesh:"cell transformation, neoplastic"', "15833829")],
+)
+async def test_offline_search_of_the_seed_understands_fields(
+    offline_settings: Settings, query: str, expected: str
+):
+    async with Library(offline_settings) as lib:
+        assert expected in [h.id for h in lib.search_local(query)]

@@ -153,14 +153,27 @@ if not any(isinstance(f, _ScrubHttpxLogs) for f in _httpx_logger.filters):
     _httpx_logger.addFilter(_ScrubHttpxLogs())
 
 
+CONNECT_TRIES = 2
+"""Tries in all when no connection can be made (other failures get ``max_retries + 1``)."""
+
+
 class _Retryable(Exception):
     """One failed attempt that may be retried; ``error`` is what the caller gets if it is last."""
 
-    def __init__(self, error: EUtilsError, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        error: EUtilsError,
+        reason: str,
+        retry_after: float | None = None,
+        *,
+        tries: int | None = None,
+    ) -> None:
         super().__init__(reason)
         self.error = error
         self.reason = reason
         self.retry_after = retry_after
+        self.tries = tries
+        """At most this many tries in all for this kind of failure (None: ``max_retries + 1``)."""
 
 
 def _dedupe(pmids: Sequence[str]) -> list[str]:
@@ -556,6 +569,9 @@ class EUtilsClient:
         tries = self.max_retries + 1
         last: _Retryable | None = None
         for attempt in range(tries):
+            if last is not None and last.tries is not None and attempt >= last.tries:
+                tries = attempt
+                break
             if last is not None:
                 delay = self._backoff(attempt, last)
                 log.info(
@@ -611,6 +627,14 @@ class EUtilsClient:
                 raise _Retryable(
                     NetworkError(self._msg(endpoint, "NCBI did not answer in time")),
                     f"timeout ({type(exc).__name__})",
+                ) from None
+            except httpx.ConnectError as exc:
+                # No route, no DNS, connection refused: most likely no network at all (a laptop
+                # on a plane). One quick retry, then the caller goes offline instead of waiting.
+                raise _Retryable(
+                    NetworkError(self._msg(endpoint, "NCBI could not be reached")),
+                    f"cannot connect ({type(exc).__name__}: {self._scrub(str(exc))})",
+                    tries=CONNECT_TRIES,
                 ) from None
             except httpx.TransportError as exc:
                 raise _Retryable(
