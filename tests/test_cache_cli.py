@@ -113,7 +113,9 @@ def test_clear_asks_on_a_terminal(env: Path, capsys, monkeypatch) -> None:
 
 def test_clear_yes_keeps_marks_and_citekeys(env: Path, capsys) -> None:
     fill(env, 1)
-    state_dir = env.parent / "cache-state"  # Settings' default beside --cache-dir
+    from mscterm.config import load_settings
+
+    state_dir = load_settings(cache_dir=env).state_dir  # the user state dir, not the cache's
     UserState(state_dir).set_marks(["90000001"])
     UserState(state_dir).pin_citekeys({"90000001": "Testperson2011"})
     assert run_cli(env, "clear", "--yes") == 0

@@ -230,6 +230,141 @@ async def test_marks_expanded_and_cursor_persist_across_runs(offline_settings: S
     assert Library(offline_settings).state.marks == []
 
 
+SECOND = "cryopreservation"
+
+
+def list_state(tree: TopicTree, key: str) -> tuple[str, list[str]]:
+    """A list's state and its ids (sorted: the stand-in orders hits by its own dates)."""
+    group = tree.group(key)
+    assert group is not None, key
+    return group.state, sorted(group.ids)
+
+
+async def test_every_restored_topic_reloads_its_latest_in_one_batch(
+    settings: Settings, offline_settings: Settings, eutils_server: EUtilsServer
+):
+    """Two topics left open offline come back online with both lists: two esearches, ONE efetch."""
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for topic in (TOPIC, SECOND):
+            await goto_key(pilot, f"t:{topic}")
+            await pilot.press("enter")
+            await settle(pilot)
+        await pilot.press("q")
+
+    library = Library(settings)
+    for topic in (TOPIC, SECOND):
+        preresolve(library, topic)
+    eutils_server.set_search(topic_query(library, TOPIC), ["90000002", "90000001"], count=2)
+    eutils_server.set_search(topic_query(library, SECOND), ["90000004", "90000003"], count=2)
+    eutils_server.clear_log()
+    app2 = MscApp(library)
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = tree_of(app2)
+        assert list_state(tree, f"t:{TOPIC}/latest") == ("loaded", ["90000001", "90000002"])
+        assert list_state(tree, f"t:{SECOND}/latest") == ("loaded", ["90000003", "90000004"])
+        assert tree.node_by_key(f"t:{TOPIC}/latest").label.plain == "Latest on PubMed (2)"
+        text = " ".join(n.label.plain for n in tree.iter_nodes())
+        assert "expand again to load" not in text
+    assert len(searches(eutils_server, topic_query(library, TOPIC))) == 1
+    assert len(searches(eutils_server, topic_query(library, SECOND))) == 1
+    efetches = eutils_server.requests_to("efetch")
+    assert len(efetches) == 1
+    assert {"90000001", "90000002", "90000003", "90000004", RUBIO} <= set(efetches[0].ids)
+
+
+async def test_restored_topics_show_cached_lists_without_the_network(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    library = Library(settings)
+    for topic in (TOPIC, SECOND):
+        preresolve(library, topic)
+    eutils_server.set_search(topic_query(library, TOPIC), ["90000002", "90000001"], count=2)
+    eutils_server.set_search(topic_query(library, SECOND), ["90000004", "90000003"], count=2)
+    app = MscApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for topic in (TOPIC, SECOND):
+            await goto_key(pilot, f"t:{topic}")
+            await pilot.press("enter")
+            await settle(pilot)
+        await pilot.press("q")
+
+    eutils_server.clear_log()
+    app2 = MscApp(Library(settings))
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = tree_of(app2)
+        for topic, ids in ((TOPIC, ["90000001", "90000002"]), (SECOND, ["90000003", "90000004"])):
+            assert list_state(tree, f"t:{topic}/latest") == ("loaded", ids)
+            latest = tree.node_by_key(f"t:{topic}/latest")
+            latest.expand()
+            await settle(pilot)
+            assert all("Fictus" in label for label in labels_under(tree, f"t:{topic}/latest"))
+    # Everything came from the cache: no list was searched again, no record fetched again.
+    assert [r for r in eutils_server.requests if r.param("rettype") != "count"] == []
+
+
+async def test_open_lists_and_a_cursor_inside_one_persist(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # expand the review
+        await settle(pilot)
+        await goto_key(pilot, "review/references")
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press("j", "j")  # the second reference
+        await settle(pilot)
+        cursor = tree_of(app).cursor_node.data.key
+        assert cursor.startswith("review/references/")
+        await pilot.press("q")
+    assert "review/references" in app.library.state.get("expanded")
+
+    app2 = MscApp(Library(offline_settings))
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = tree_of(app2)
+        assert tree.node_by_key("review/references").is_expanded
+        assert tree.cursor_node.data.key == cursor
+        assert len(labels_under(tree, "review/references")) >= 5
+
+
+async def test_nested_lists_come_back_with_the_cursor_from_the_cache(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    """Topic → Latest → a record → Similar → a record: all reopened, no request repeated."""
+    library = Library(settings)
+    preresolve(library, TOPIC)
+    eutils_server.set_search(topic_query(library, TOPIC), ["90000003", "90000002"], count=2)
+    eutils_server.set_links("90000002", "pubmed_pubmed", ["90000004", "90000005"])
+    app = MscApp(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        tree_of(app).node_by_key(f"t:{TOPIC}/latest").expand()
+        await settle(pilot)
+        await goto_key(pilot, f"t:{TOPIC}/latest/90000002")
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        cursor = f"t:{TOPIC}/latest/90000002/similar/90000004"
+        assert tree_of(app).cursor_node.data.key == cursor
+        await pilot.press("q")
+
+    eutils_server.clear_log()
+    app2 = MscApp(Library(settings))
+    async with app2.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        tree = tree_of(app2)
+        assert tree.cursor_node.data.key == cursor
+        assert tree.node_by_key(f"t:{TOPIC}/latest/90000002/similar").is_expanded
+        assert "Fictional record 4" in pane_text(app2)
+    assert [r for r in eutils_server.requests if r.param("rettype") != "count"] == []
+
+
 async def test_mark_all_in_topic(offline_settings: Settings):
     app = MscApp(Library(offline_settings))
     async with app.run_test(size=SIZE) as pilot:
@@ -286,9 +421,9 @@ async def test_latest_pages_on_with_more(settings: Settings, eutils_server: EUti
     eutils_server.set_search(query, ids, count=10)
     app = MscApp(library)
     async with app.run_test(size=SIZE) as pilot:
-        from mscterm.tui.screens import main as main_module
+        from mscterm.tui.screens import loaders as loaders_module
 
-        main_module.PAGE = 4
+        loaders_module.PAGE = 4
         try:
             await pilot.press("j", "enter")
             await settle(pilot)
@@ -306,7 +441,7 @@ async def test_latest_pages_on_with_more(settings: Settings, eutils_server: EUti
             fifth = tree.node_by_key(f"t:{TOPIC}/latest").children[4]
             assert tree.cursor_node is fifth and isinstance(fifth.data, RecordData)
         finally:
-            main_module.PAGE = 20
+            loaders_module.PAGE = 20
 
 
 async def test_similar_and_cited_by_come_from_elink(
@@ -557,6 +692,50 @@ async def test_search_screen_opens_a_hit_in_the_pane(offline_settings: Settings)
         assert "transformation" in pane_text(app).lower()
 
 
+async def test_pubmed_search_pages_on_with_more(
+    settings: Settings, eutils_server: EUtilsServer, monkeypatch: pytest.MonkeyPatch
+):
+    from mscterm.tui.screens import search as search_module
+    from tests.conftest import FICTIONAL_SEARCH_TERM
+
+    monkeypatch.setattr(search_module, "LIMIT", 4)
+    app = MscApp(Library(settings))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        app.screen.query_one("#search-input").value = FICTIONAL_SEARCH_TERM
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        hits = app.screen.query_one("#search-hits")
+
+        def prompts() -> list[str]:
+            return [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
+
+        assert len(prompts()) == 5 and prompts()[-1].startswith("more… (4 of 10")
+        assert "4 hits on PubMed (of 10)" in screen_text(app)
+        await pilot.press("enter")  # to the hits
+        hits.highlighted = 4
+        await pilot.press("enter")  # "more…": the next page
+        await settle(pilot)
+        assert len(prompts()) == 9 and prompts()[-1].startswith("more… (8 of 10")
+        assert hits.highlighted == 4  # the first hit of the new page
+        await pilot.press("ctrl+n")  # the key does the same
+        await settle(pilot)
+        assert len(prompts()) == 10 and not prompts()[-1].startswith("more")
+        assert all("Fictus" in p for p in prompts())
+        assert "10 hits on PubMed (of 10)" in screen_text(app)
+        await pilot.press("enter")  # a hit still opens its record
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+    starts = [
+        r.param("retstart", "0")
+        for r in eutils_server.requests_to("esearch")
+        if r.param("term") == FICTIONAL_SEARCH_TERM
+    ]
+    assert starts == ["0", "4", "8"]
+
+
 async def test_command_palette_goes_to_a_pmid(offline_settings: Settings):
     app = MscApp(Library(offline_settings))
     async with app.run_test(size=SIZE) as pilot:
@@ -566,6 +745,37 @@ async def test_command_palette_goes_to_a_pmid(offline_settings: Settings):
         main_screen(app).goto_id("not-an-id")
         await pilot.pause()
         assert any("not a PMID" in n for n in notifications(app))
+
+
+async def test_go_to_moves_the_tree_cursor_to_the_record(offline_settings: Settings):
+    """Go-to shows where the record is: a landmark under its topic (opened), or a loaded list."""
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main_screen(app).goto_id(RUBIO)
+        await settle(pilot)
+        tree = tree_of(app)
+        assert tree.cursor_node.data.key == f"t:{TOPIC}/{RUBIO}"
+        assert tree.node_by_key(f"t:{TOPIC}").is_expanded
+        assert "Spontaneous human adult stem cell transformation" in pane_text(app)
+        # A DOI finds the same landmark.
+        await goto_key(pilot, "review")
+        main_screen(app).goto_id("doi:10.1158/0008-5472.CAN-04-4194")
+        await settle(pilot)
+        assert tree.cursor_node.data.key == f"t:{TOPIC}/{RUBIO}"
+        # A record in a loaded list: the review's references (known offline from the seed).
+        refs = tree.node_by_key("review")
+        refs.expand()
+        await settle(pilot)
+        tree.node_by_key("review/references").expand()
+        await settle(pilot)
+        reference = tree.node_by_key("review/references").children[1].data
+        refs.collapse()
+        await goto_key(pilot, f"t:{TOPIC}")
+        main_screen(app).goto_id(reference.rid)
+        await settle(pilot)
+        assert tree.cursor_node.data.rid == reference.rid
+        assert tree.cursor_node.line >= 0  # on screen: its parents were opened
 
 
 async def test_palette_offline_toggle(offline_settings: Settings):

@@ -52,6 +52,8 @@ class MscApp(App[int]):
             main = self.main
             if main is not None:
                 main.complete_startup()
+                if self.screen is main:
+                    main.user_input()
         await super().on_event(event)
 
     def watch_theme(self, theme: str) -> None:

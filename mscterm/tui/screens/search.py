@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from mscterm.library import Library
 
 LIMIT = 50
+"""Hits per page (local search: the only page; PubMed: one esearch page)."""
+MORE = "more:pubmed"
+"""Option id of the "more…" line after a PubMed page (never a record id: those are PMIDs,
+``doi:…`` or ``cite:…``)."""
 
 
 def hit_label(record: Record) -> Text:
@@ -45,6 +49,7 @@ class SearchScreen(ModalScreen[str | None]):
         Binding("escape", "cancel", "Close"),
         Binding("ctrl+s", "pubmed", "Search PubMed"),
         Binding("down", "to_hits", "Hits", show=False),
+        Binding("ctrl+n", "more", "More PubMed hits", show=False),
     ]
 
     def __init__(self, library: Library, query: str = "") -> None:
@@ -52,6 +57,10 @@ class SearchScreen(ModalScreen[str | None]):
         self._library = library
         self._query = query
         self._ids: list[str] = []
+        self._pubmed: tuple[str, int] | None = None
+        """(query, total on PubMed) while the list shows PubMed pages; None for local hits."""
+        self._next_start = 0
+        """retstart of the next PubMed page."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box", classes="dialog"):
@@ -77,10 +86,34 @@ class SearchScreen(ModalScreen[str | None]):
     def _show(self, records: list[Record], where: str) -> None:
         hits = self.query_one("#search-hits", OptionList)
         hits.clear_options()
-        self._ids = [r.id for r in records]
-        hits.add_options([Option(hit_label(r), id=r.id) for r in records])
+        self._pubmed = None
+        self._ids = []
+        self._add_hits(records)
         noun = "hit" if len(records) == 1 else "hits"
         self._status(f"{len(records)} {noun} {where}")
+
+    def _add_hits(self, records: list[Record]) -> int:
+        """Append hits not listed yet (a PubMed page may repeat one); returns how many."""
+        hits = self.query_one("#search-hits", OptionList)
+        seen = set(self._ids)
+        new = []
+        for record in records:
+            if record.id not in seen:
+                seen.add(record.id)
+                new.append(record)
+        self._ids += [r.id for r in new]
+        hits.add_options([Option(hit_label(r), id=r.id) for r in new])
+        return len(new)
+
+    def _more_line(self) -> None:
+        """The "more…" line at the end of a PubMed list that has further pages."""
+        if self._pubmed is None:
+            return
+        hits = self.query_one("#search-hits", OptionList)
+        total = self._pubmed[1]
+        if self._next_start < total:
+            more = f"more… ({len(self._ids):,} of {total:,}; enter or ctrl+n)"
+            hits.add_option(Option(Text(more, style="italic"), id=MORE))
 
     def _search_local(self, query: str) -> None:
         query = query.strip()
@@ -111,6 +144,9 @@ class SearchScreen(ModalScreen[str | None]):
                 hits.highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == MORE:
+            self.action_more()
+            return
         self.dismiss(event.option.id)
 
     def action_pubmed(self) -> None:
@@ -124,18 +160,52 @@ class SearchScreen(ModalScreen[str | None]):
         self._status("Searching PubMed…")
         self._run_pubmed(query)
 
+    def action_more(self) -> None:
+        """The next page of the PubMed hits shown (``more…`` or ctrl+n)."""
+        if self._pubmed is None:
+            self._status(f"ctrl+s searches PubMed; its hits come in pages of {LIMIT}.")
+            return
+        query, total = self._pubmed
+        if self._next_start >= total:
+            self._status(f"All {len(self._ids):,} PubMed hits are shown.")
+            return
+        if self._library.offline:
+            self._status("Offline: no further PubMed pages (ctrl+p → go online).")
+            return
+        self._status("Loading the next PubMed page…")
+        self._run_pubmed(query, self._next_start)
+
     @work(exclusive=True, group="search-pubmed", exit_on_error=False)
-    async def _run_pubmed(self, query: str) -> None:
+    async def _run_pubmed(self, query: str, retstart: int = 0) -> None:
         try:
-            found = await self._library.search_pubmed(query, retmax=LIMIT)
+            found = await self._library.search_pubmed(query, retstart=retstart, retmax=LIMIT)
             fetched = await self._library.records(found.ids)
         except Exception as exc:
             self._status(f"PubMed search failed: {exc}")
             return
         records = [fetched.records[i] for i in found.ids if i in fetched.records]
-        self._show(records, f"on PubMed (of {found.count:,})")
+        hits = self.query_one("#search-hits", OptionList)
+        if retstart == 0:
+            self._show(records, "")
+            first_new = 0
+        else:
+            if self._pubmed is None or self._pubmed[0] != query:
+                return  # the list moved on (a new local search) while the page was coming
+            with_more = hits.option_count
+            hits.remove_option(MORE)
+            first_new = with_more - 1
+            self._add_hits(records)
+        self._pubmed = (query, found.count)
+        # Past the last id NCBI gave (or at the end when a page came back short).
+        self._next_start = retstart + len(found.ids) if found.ids else found.count
+        self._more_line()
+        shown = len(self._ids)
+        noun = "hit" if shown == 1 else "hits"
+        self._status(f"{shown:,} {noun} on PubMed (of {found.count:,})")
+        if retstart and hits.has_focus and first_new < len(self._ids):
+            hits.highlighted = first_new  # the first hit of the new page, not the list's top
         if fetched.error:
-            self._status(f"{len(records)} shown; {fetched.error}")
+            self._status(f"{shown} shown; {fetched.error}")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -107,6 +107,8 @@ class TopicTree(Tree[NodeData]):
         self._saved_cursor: str | None = None
         self.pending_expand: set[str] = set()
         self.pending_cursor: str | None = None
+        self.restored_keys: set[str] = set()
+        """Keys expanded by :meth:`restore` (the screen loads their lists in one go)."""
 
     # -- building ----------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -350,6 +352,15 @@ class TopicTree(Tree[NodeData]):
                 return node
         return None
 
+    def record_nodes(self, rids: set[str]) -> list[TreeNode[NodeData]]:
+        """Nodes showing any of ``rids``: those on screen lines first, then hidden ones."""
+        self._tree_lines  # noqa: B018 -- line numbers up to date
+        found = [
+            n for n in self.iter_nodes() if isinstance(n.data, RecordData) and n.data.rid in rids
+        ]
+        found.sort(key=lambda node: node.line < 0)
+        return found
+
     def record_ids_under(self, node: TreeNode[NodeData]) -> list[str]:
         """Record ids shown below ``node`` (loaded children only), in tree order."""
         ids = [n.data.rid for n in self.iter_nodes(node) if isinstance(n.data, RecordData)]
@@ -364,19 +375,38 @@ class TopicTree(Tree[NodeData]):
         return None
 
     def expanded_keys(self) -> list[str]:
-        """Keys of expanded topic/review/record nodes (groups reload lazily, so not saved)."""
+        """Keys of expanded nodes (topics, the review, records and their lists).
+
+        Saved keys still waiting for their list to load (a restore in flight) are kept too, so
+        quitting before the network answered loses nothing.
+        """
         if self.filter_text:
             return list(self._saved_expanded)
-        return [
+        keys = [
             n.data.key
             for n in self.iter_nodes()
-            if n.is_expanded and isinstance(n.data, TopicData | ReviewData | RecordData)
+            if n.is_expanded and isinstance(n.data, TopicData | ReviewData | RecordData | GroupData)
         ]
+        keys += sorted(k for k in self.pending_expand if self._still_pending(k))
+        return keys
+
+    def _still_pending(self, key: str) -> bool:
+        """A saved key may yet appear: it lies in a list that has not loaded (yet)."""
+        if "/" not in key:
+            return False  # top-level and sub-topic nodes exist as soon as their parent is open
+        parent_key = key.rsplit("/", 1)[0]
+        parent = self.node_by_key(parent_key)
+        if parent is None:
+            return parent_key in self.pending_expand and self._still_pending(parent_key)
+        data = parent.data
+        return parent.is_expanded and isinstance(data, GroupData) and data.state != "loaded"
 
     def cursor_key(self) -> str | None:
-        """Key of the node under the cursor."""
+        """Key of the node under the cursor (or the saved one still waiting for its list)."""
         if self.filter_text:
             return self._saved_cursor
+        if self.pending_cursor is not None and self._still_pending(self.pending_cursor):
+            return self.pending_cursor
         node = self.cursor_node
         return node.data.key if node is not None and node.data is not None else None
 
@@ -407,6 +437,7 @@ class TopicTree(Tree[NodeData]):
             key = node.data.key if node.data is not None else None
             if key in self.pending_expand:
                 self.pending_expand.discard(key)
+                self.restored_keys.add(key)  # type: ignore[arg-type]
                 self.ensure_populated(node)
                 node.expand()
             if node.is_expanded or node is start:
