@@ -13,20 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import PYTHON, fictional_record, median_ms, row, time_command
-from mscterm.store import RecordStore
-
-
-def _warm_cache(path: Path, count: int) -> None:
-    store = RecordStore(path, index=False)
-    batch = []
-    for n in range(count):
-        batch.append(fictional_record(n))
-        if len(batch) == 2000:
-            store.put(batch)
-            batch = []
-    store.put(batch)
-    store.close()
+from bench.common import PYTHON, median_ms, row, time_command, warm_cache
 
 
 def _imports_light(cache: Path, pmid: str) -> bool:
@@ -46,7 +33,7 @@ def run(sizes: tuple[int, ...] = (1_000, 100_000), runs: int = 21) -> list[dict[
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             cache = Path(tmp) / "cache"
-            _warm_cache(cache, size)
+            warm_cache(cache, size)
             pmid = str(90_000_001 + size // 2)
             argv = [PYTHON, "-m", "mscterm", "lookup", pmid, "--json", "--cache-dir", str(cache)]
             # Installed, mscterm runs from bytecode; a checkout where PYTHONDONTWRITEBYTECODE is

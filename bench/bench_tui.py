@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import PYTHON, REPO, fictional_record, row
+from bench.common import PYTHON, REPO, row, warm_cache
 from mscterm.resources import seed_records_path
 from mscterm.store import RecordStore
 from mscterm.topics import load_topics
@@ -36,19 +36,6 @@ POLL = 0.005
 TIMEOUT = 60.0
 RATIO_BUDGET = 1.3
 RSS_BUDGET_MB = 150
-
-
-def _warm_cache(path: Path, count: int) -> None:
-    """A cache directory holding ``count`` fictional full records (and their search index)."""
-    store = RecordStore(path)
-    batch = []
-    for n in range(count):
-        batch.append(fictional_record(n))
-        if len(batch) == 2000:
-            store.put(batch)
-            batch = []
-    store.put(batch)
-    store.close()
 
 
 def _env(tmp: Path, cache: Path, *, offline: bool) -> dict[str, str]:
@@ -103,7 +90,7 @@ def first_frame_rows(runs: int = 7) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="mscterm-bench-tui-") as name:
         tmp = Path(name)
         cache = tmp / "cache"
-        _warm_cache(cache, 1_000)
+        warm_cache(cache, 1_000, index=True)
         env = _env(tmp, cache, offline=False)
         app = [PYTHON, "-m", "mscterm"]
         minimal = [PYTHON, str(REPO / "bench" / "minimal_app.py"), title]
@@ -167,7 +154,7 @@ def memory_rows(records: int = 10_000, settle: float = 2.0) -> list[dict[str, An
     with tempfile.TemporaryDirectory(prefix="mscterm-bench-rss-") as name:
         tmp = Path(name)
         cache = tmp / "cache"
-        _warm_cache(cache, records)
+        warm_cache(cache, records, index=True)
         seed = RecordStore(tmp / "seed-cache", seed_path=seed_records_path(), index=False)
         with _session([PYTHON, "-m", "mscterm"], _env(tmp, cache, offline=True)) as tmux:
             tmux.wait_for("READY", TIMEOUT)

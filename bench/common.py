@@ -55,6 +55,16 @@ def fictional_record(n: int) -> Record:
     )
 
 
+def warm_cache(path: Path, count: int, *, index: bool = False) -> None:
+    """A cache directory holding ``count`` fictional full records (and their index if asked)."""
+    from mscterm.store import RecordStore
+
+    store = RecordStore(path, index=index)
+    for start in range(0, count, 2000):
+        store.put([fictional_record(n) for n in range(start, min(count, start + 2000))])
+    store.close()
+
+
 def median_ms(samples: Sequence[float]) -> float:
     """Median of durations in seconds, as milliseconds."""
     return statistics.median(samples) * 1000

@@ -92,7 +92,6 @@ class Library:
         self._topics: TopicMap | None = None
         self._state: UserState | None = None
         self._members: dict[str, list[str]] | None = None
-        self._statuses: dict[str, str] = {}
         self._seed_search: SearchIndex | None = None
 
     # -- lazily opened parts -------------------------------------------------------------------
@@ -221,7 +220,7 @@ class Library:
         if total and not self.offline:
             try:
                 client = self._net()
-                found, doi_candidates = await self._resolve_many(client, unresolved)
+                found, doi_candidates, statuses = await self._resolve_many(client, unresolved)
                 extra = [p for p in [*found.values(), *doi_candidates] if p not in to_fetch]
 
                 def on_batch(batch: list[Record]) -> None:
@@ -243,7 +242,7 @@ class Library:
                 absent = [rid for rid in to_fetch if rid not in returned]
                 if absent:
                     self.store.note_missing(absent)
-                self._settle(unresolved, found, returned, result)
+                self._settle(unresolved, found, statuses, returned, result)
                 if progress:
                     progress(total, total)
             except EUtilsError as exc:
@@ -272,18 +271,18 @@ class Library:
 
     async def _resolve_many(
         self, client: EUtilsClient, rids: Sequence[str]
-    ) -> tuple[dict[str, str], list[str]]:
+    ) -> tuple[dict[str, str], list[str], dict[str, str]]:
         """PMIDs for ``doi:``/``cite:`` ids, as DESIGN.md orders it: ECitMatch, then DOI search.
 
         One ECitMatch call for every citation that has journal, year and volume or page; then
         one esearch ORing the DOIs still unresolved (which DOI each hit belongs to is known
         only once the records are fetched: returned as candidates); then, for citation-only
-        records, an esearch on title words and year. Returns ``(found, doi_candidates)``.
+        records, an esearch on title words and year. Returns ``(found, doi_candidates,
+        statuses)``: PMIDs by id, PMIDs whose DOI decides, NCBI's answer for the others.
         """
-        if not rids:
-            return {}, []
         seeds = self.store.get_many(rids)
         found: dict[str, str] = {}
+        statuses: dict[str, str] = {}
         queries = []
         for rid in rids:
             seed = seeds.get(rid)
@@ -295,11 +294,14 @@ class Library:
                 if match.pmid:
                     found[match.key] = match.pmid
                 else:
-                    self._statuses[match.key] = match.status.split(";")[0] or "NOT_FOUND"
+                    statuses[match.key] = match.status.split(";")[0] or "NOT_FOUND"
         dois = [rid for rid in rids if rid not in found and _doi_of(rid, seeds.get(rid))]
         candidates: list[str] = []
         if dois:
-            term = " OR ".join(f'"{_doi_of(rid, seeds.get(rid))}"[doi]' for rid in dois)
+            term = " OR ".join(
+                f'"{(_doi_of(rid, seeds.get(rid)) or "").replace(chr(34), "")}"[doi]'
+                for rid in dois
+            )
             hits = await client.esearch(term, retmax=min(9999, 2 * len(dois) + 10))
             candidates = hits.ids
         for rid in rids:
@@ -316,14 +318,15 @@ class Library:
             pmid, status = _single(hits.ids)
             if pmid:
                 found[rid] = pmid
-            elif status == "AMBIGUOUS" or rid not in self._statuses:
-                self._statuses[rid] = status
-        return found, candidates
+            elif status == "AMBIGUOUS" or rid not in statuses:
+                statuses[rid] = status
+        return found, candidates, statuses
 
     def _settle(
         self,
         rids: Sequence[str],
         found: dict[str, str],
+        statuses: dict[str, str],
         fetched: dict[str, Record],
         result: Fetched,
     ) -> None:
@@ -342,8 +345,8 @@ class Library:
                 if len(matches) == 1:
                     record = matches[0]
                 elif len(matches) > 1:
-                    self._statuses[rid] = "AMBIGUOUS"
-            outcome = record.pmid if record is not None else self._statuses.pop(rid, "NOT_FOUND")
+                    statuses[rid] = "AMBIGUOUS"
+            outcome = record.pmid if record is not None else statuses.get(rid, "NOT_FOUND")
             if record is not None:
                 result.records[rid] = record
             if seed is not None and seed.source == "seed":

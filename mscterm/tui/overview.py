@@ -89,33 +89,3 @@ def pubmed_url(record: Record) -> str:
     if record.doi:
         return f"https://doi.org/{record.doi}"
     return "https://pubmed.ncbi.nlm.nih.gov/?term=" + "+".join(record.title.split()[:12])
-
-
-def formatted_citation(record: Record) -> str:
-    """A plain NLM-like citation for pasting: ``Authors. Title. Journal. Year;Vol(Issue):Pages.``"""
-    names = [a.display for a in record.authors[:6] if a.display]
-    authors = ", ".join(names)
-    if len(record.authors) > 6 or record.authors_complete is False:
-        authors += ", et al"
-    parts = []
-    if authors:
-        parts.append(authors.rstrip(".") + ".")
-    if record.title:
-        parts.append(record.title.rstrip(".") + ".")
-    where = record.journal_abbrev or record.journal
-    if where:
-        parts.append(where.rstrip(".") + ".")
-    source = str(record.year) if record.year else ""
-    if record.volume:
-        source += f";{record.volume}"
-        if record.issue:
-            source += f"({record.issue})"
-    if record.pages:
-        source += f":{record.pages}"
-    if source:
-        parts.append(source + ".")
-    if record.doi:
-        parts.append(f"doi:{record.doi}.")
-    if record.pmid:
-        parts.append(f"PMID: {record.pmid}.")
-    return " ".join(" ".join(parts).split())
