@@ -68,7 +68,7 @@ def make_records(n: int = N_RECORDS, seed: int = 1) -> list[Record]:
                 issue=str(rng.randint(1, 12)),
                 pages=f"{rng.randint(1, 900)}-{rng.randint(1, 99)}",
                 doi=f"10.5555/fict.{pmid}",
-                pmcid=f"PMC{9000000 + i}" if i % 3 == 0 else None,
+                pmcid=f"PMC{90000000 + i}" if i % 3 == 0 else None,
                 abstract=[AbstractSection("BACKGROUND", " ".join(rng.choices(_WORDS, k=200)))],
                 mesh=[MeshHeading("Mesenchymal Stem Cells", True)],
                 retracted=i % 97 == 0,

@@ -86,7 +86,7 @@ Search the records in the local cache (works offline).
   mesh:"cell transformation, neoplastic"   MeSH heading or qualifier
   kw:senescence                author keywords
   year:2012    year:2010-2015  year:2010-   publication year, range, from a year on
-  pmid:15833829   doi:10.1158/0008-5472.CAN-05-0034
+  pmid:15833829   doi:10.1158/0008-5472.CAN-04-4194
   tumor OR tumour              either word (OR in capitals; binds tighter than AND)
   -retracted   NOT mouse       leave out records with the word
   ( … )                        group terms: (tumor OR cancer) -review

@@ -171,7 +171,7 @@ def test_fictional_article_structure_and_escaping() -> None:
         title=hostile,
         authors=[("M\u00fcller", "J\u00fcrgen", "J", "Jr"), "Fictional MSC Safety Consortium"],
         doi="10.5555/fict.90000123",
-        pmcid="PMC9000123",
+        pmcid="PMC90000123",
         abstract=[("METHODS", "We did nothing; P < 0.05."), (None, "Unlabelled.")],
         mesh=[("Mesenchymal Stem Cells", True, ["cytology", "transplantation"])],
         publication_types=["Journal Article", "Review"],
@@ -207,7 +207,7 @@ def test_fictional_article_structure_and_escaping() -> None:
     assert comment.get("RefType") == "RetractionIn"  # type: ignore[union-attr]
     assert comment.findtext("PMID") == "90000124"  # type: ignore[union-attr]
     ids = {a.get("IdType"): a.text for a in root.findall("PubmedData/ArticleIdList/ArticleId")}
-    assert ids == {"pubmed": "90000123", "doi": "10.5555/fict.90000123", "pmc": "PMC9000123"}
+    assert ids == {"pubmed": "90000123", "doi": "10.5555/fict.90000123", "pmc": "PMC90000123"}
     assert root.findtext(".//Language") == "eng"
     assert root.findtext(".//Journal/Title") == "Journal of Fictional Stem Cell Research"
     assert root.findtext("PubmedData/PublicationStatus") == "ppublish"

@@ -164,7 +164,7 @@ def test_article_fields_are_what_a_manuscript_needs() -> None:
     assert "volume = {12}," in entry and "number = {3}," in entry
     assert "pages = {123--129}," in entry
     assert "doi = {10.5555/fict.90000001}," in entry
-    assert "pmid = {90000001}," in entry and "pmcid = {PMC9000001}," in entry
+    assert "pmid = {90000001}," in entry and "pmcid = {PMC90000001}," in entry
     assert "url = {https://pubmed.ncbi.nlm.nih.gov/90000001/}," in entry
     assert "note = {Retracted publication; retraction notice: PMID 90000099}," in entry
     assert "abstract = {BACKGROUND: 100\\% of \\textbraceleft{}cells\\textbraceright{}" in entry

@@ -56,7 +56,7 @@ def test_biblatex_fields_and_utf8() -> None:
     assert "date = {2012-05}," in text
     assert "pages = {123--129}," in text
     assert "eprint = {90000001},\n  eprinttype = {pubmed}," in text
-    assert "addendum = {PMCID: PMC9000001}," in text
+    assert "addendum = {PMCID: PMC90000001}," in text
     assert "doi = {10.5555/fict.90000001}," in text
     assert "note = {Retracted publication; retraction notice: PMID 90000099}," in text
     assert not re.search(r"^  (journal|year|month) =", text, re.M)
@@ -95,7 +95,7 @@ def test_csl_json_items() -> None:
     assert first["issued"] == {"date-parts": [[2012, 5]]}
     assert first["volume"] == "12" and first["issue"] == "3" and first["page"] == "123-129"
     assert first["DOI"] == "10.5555/fict.90000001"
-    assert first["PMID"] == "90000001" and first["PMCID"] == "PMC9000001"
+    assert first["PMID"] == "90000001" and first["PMCID"] == "PMC90000001"
     assert first["abstract"].startswith("BACKGROUND: 100% of {cells}")
     assert items[keys["90000010"]]["type"] == "chapter"
     assert items[keys["90000010"]]["container-title"] == "Fictional Reviews®"

@@ -56,7 +56,7 @@ def hostile_records() -> list[Record]:
             ],
             mesh=[MeshHeading("Mesenchymal Stem Cells", True), MeshHeading("Safety")],
             keywords=["MSC", "safety"],
-            pmcid="PMC9000001",
+            pmcid="PMC90000001",
             retracted=True,
             comments=[{"type": "RetractionIn", "pmid": "90000099"}],
         ),

@@ -724,7 +724,7 @@ def test_ids_come_from_the_article_not_its_references() -> None:
     references = (
         "<ReferenceList><Reference><Citation>Fictional reference.</Citation><ArticleIdList>"
         '<ArticleId IdType="doi">10.5555/fict.reference</ArticleId>'
-        '<ArticleId IdType="pmc">PMC9000099</ArticleId>'
+        '<ArticleId IdType="pmc">PMC90000099</ArticleId>'
         '<ArticleId IdType="pubmed">90000099</ArticleId>'
         "</ArticleIdList></Reference></ReferenceList>"
     )
@@ -735,13 +735,13 @@ def test_ids_come_from_the_article_not_its_references() -> None:
         article_ids=(
             '<ArticleId IdType="pii">S0000</ArticleId>'
             '<ArticleId IdType="doi">10.5555/fict.90000012</ArticleId>'
-            '<ArticleId IdType="pmc">PMC9000012</ArticleId>'
+            '<ArticleId IdType="pmc">PMC90000012</ArticleId>'
         ),
         pubmed_data_extra=references,
     )
     r1, r2 = parse_pubmed_xml(article_set(without_ids, with_ids))
     assert (r1.doi, r1.pmcid) == (None, None)
-    assert (r2.doi, r2.pmcid) == ("10.5555/fict.90000012", "PMC9000012")
+    assert (r2.doi, r2.pmcid) == ("10.5555/fict.90000012", "PMC90000012")
 
 
 def test_retracted_by_publication_type() -> None:
