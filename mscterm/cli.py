@@ -20,28 +20,38 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with our BAD_INPUT code and a single-line message."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(BAD_INPUT, f"mscterm: {message} (see 'mscterm {self._sub_name()} --help')\n")
+        self.exit(BAD_INPUT, f"mscterm: {message} (see '{self.prog} --help')\n")
 
-    def _sub_name(self) -> str:
-        parts = self.prog.split()
-        return " ".join(parts[1:]) if len(parts) > 1 else ""
+
+def _common_options(default: object) -> argparse.ArgumentParser:
+    """The settings flags every command takes (DESIGN.md's Settings table)."""
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--cache-dir", default=default, help="cache directory (env MSCTERM_CACHE_DIR)"
+    )
+    common.add_argument(
+        "--eutils-url", default=default, help="E-utilities base URL (env MSCTERM_EUTILS_URL)"
+    )
+    common.add_argument(
+        "--offline",
+        action="store_true",
+        default=default,
+        help="never touch the network (env MSCTERM_OFFLINE=1)",
+    )
+    common.add_argument("--config", default=default, help="config file (env MSCTERM_CONFIG)")
+    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command-line grammar (DESIGN.md's command table)."""
-    common = _Parser(add_help=False)
-    common.add_argument("--cache-dir", help="cache directory (env MSCTERM_CACHE_DIR)")
-    common.add_argument("--eutils-url", help="E-utilities base URL (env MSCTERM_EUTILS_URL)")
-    common.add_argument(
-        "--offline", action="store_true", default=None, help="never touch the network"
-    )
-    common.add_argument("--config", help="config file (env MSCTERM_CONFIG)")
-
     parser = _Parser(
         prog="mscterm",
         description="Explore the literature on mesenchymal stem cell safety.",
-        parents=[common],
+        parents=[_common_options(None)],
     )
+    # The same options after the sub-command; SUPPRESS keeps a sub-parser from overwriting
+    # what was given before it (`mscterm --offline lookup 1` and `mscterm lookup 1 --offline`).
+    common = _common_options(argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"mscterm {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 

@@ -52,3 +52,21 @@ def test_a_broken_config_file_is_one_line_exit_2(
     assert main(["lookup", "1", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mscterm: cannot read config file") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--offline", "--cache-dir", "CACHE", "lookup", "15833829", "--json"],
+        ["lookup", "15833829", "--json", "--offline", "--cache-dir", "CACHE"],
+        ["--cache-dir", "CACHE", "lookup", "15833829", "--json", "--offline"],
+    ],
+)
+def test_settings_flags_work_before_and_after_the_command(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "given-cache"
+    argv = [str(cache) if a == "CACHE" else a for a in argv]
+    assert main(argv) == 0  # offline: the seed answers, nothing is fetched
+    assert '"source": "seed"' in capsys.readouterr().out
+    assert (cache / "records").is_dir()  # the cache named on the command line was used
