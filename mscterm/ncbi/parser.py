@@ -852,23 +852,14 @@ def parse_esearch(data: bytes) -> SearchResult:
     ids = [t for t in (_text(i) for i in id_list.iterchildren("Id"))] if id_list is not None else []
     phrases: list[str] = []
     warnings: list[str] = []
-    errors = root.find("ErrorList")
-    if errors is not None:
-        for item in errors:
+    for holder in (root.find("ErrorList"), root.find("WarningList")):
+        for item in holder if holder is not None else ():
             text = _text(item)
             if not text:
                 continue
             if item.tag == "PhraseNotFound":
                 phrases.append(text)
-            else:
-                warnings.append(f"{_WARNING_LABELS.get(str(item.tag), str(item.tag))}: {text}")
-    warning_list = root.find("WarningList")
-    if warning_list is not None:
-        for item in warning_list:
-            text = _text(item)
-            if not text:
-                continue
-            if item.tag == "OutputMessage":
+            elif item.tag == "OutputMessage":
                 warnings.append(text)
             else:
                 warnings.append(f"{_WARNING_LABELS.get(str(item.tag), str(item.tag))}: {text}")
