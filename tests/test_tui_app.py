@@ -890,3 +890,14 @@ async def test_export_right_after_marking_sees_the_mark(offline_settings: Settin
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
         assert "Nothing is marked" not in " ".join(notifications(app))
+
+
+async def test_a_mark_made_just_before_quitting_is_kept(offline_settings: Settings):
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await goto_key(pilot, "review")
+        app.main.tree.action_mark()  # space and q in one burst: q runs before the message
+        app.main.action_quit()
+        await pilot.pause()
+    assert Library(offline_settings).state.marks == ["22685475"]

@@ -201,13 +201,18 @@ class MainScreen(LoadersMixin, RecordActionsMixin, PaletteMixin, Screen[None]):
         header.set_state(offline=self.library.offline, cached=self._cached, marked=len(self.marks))
 
     def save_position(self) -> None:
-        """Persist expanded nodes and the cursor (marks are saved as they change)."""
+        """Persist expanded nodes, the cursor and the marks.
+
+        Marks are also saved as they change; saving them here too keeps a mark made in the
+        same burst of keys as ``q`` (its message not handled yet when the app exits).
+        """
         try:
             tree = self.tree
         except Exception:
             return
         try:
             state = self.library.state
+            state.set_marks(self.marks)
             state.set("expanded", tree.expanded_keys())
             state.set("cursor", tree.cursor_key())
         except OSError as exc:
