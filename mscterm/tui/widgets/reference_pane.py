@@ -160,17 +160,22 @@ def topic_text(
 
     on_pubmed: Any = getattr(counts, "on_pubmed", None)
     new: Any = getattr(counts, "new_since_visit", None)
-    if counts is None and offline:
-        on_pubmed = new = "offline"
     head.append("\n")
     head.append(f"{landmarks}", style="bold")
     head.append(" landmarks · ")
     head.append(f"{stats.cached:,}", style="bold")
     head.append(" cached · ")
-    head.append(_fmt_count(on_pubmed), style="bold")
-    head.append(" on PubMed · ")
-    head.append(_fmt_count(new), style="bold")
-    head.append(" new since last visit\n")
+    # "…" only while the counts may still arrive; say why when they cannot.
+    if on_pubmed is None and (offline or getattr(counts, "error", None)):
+        why = "offline" if offline else "PubMed did not answer"
+        head.append(f"PubMed counts unavailable ({why})\n", style="dim")
+    else:
+        if new is None and counts is not None:
+            new = "–"  # the first visit: nothing to compare with yet
+        head.append(_fmt_count(on_pubmed), style="bold")
+        head.append(" on PubMed · ")
+        head.append(_fmt_count(new), style="bold")
+        head.append(" new since last visit\n")
 
     head.append_text(_heading(f"Evidence mix ({stats.cached:,} cached records)"))
     if stats.mix:
