@@ -97,9 +97,7 @@ def format_record_text(record: Record) -> str:
         lines.append("")
         lines.append(
             "MeSH: "
-            + "; ".join(
-                one_line(m.descriptor) + ("*" if m.major else "") for m in record.mesh
-            )
+            + "; ".join(one_line(m.descriptor) + ("*" if m.major else "") for m in record.mesh)
         )
     if record.source == "seed":
         lines.append("")

@@ -76,9 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--topic", action="append", default=[], metavar="ID")
     p.add_argument("--marked", action="store_true", help="the references marked in the TUI")
-    p.add_argument(
-        "--format", default="bibtex", choices=["bibtex", "biblatex", "csl-json", "ris"]
-    )
+    p.add_argument("--format", default="bibtex", choices=["bibtex", "biblatex", "csl-json", "ris"])
     p.add_argument("-o", "--output", default="-", help="file to write, or - for stdout")
     p.add_argument("--append", action="store_true", help="merge into an existing .bib file")
     p.add_argument("--abstracts", action="store_true", help="include abstracts")

@@ -88,9 +88,7 @@ def load_settings(
     cache = Path(pick(cache_dir, "MSCTERM_CACHE_DIR", "cache_dir", None) or _user_dir("cache"))
     # Marks and pinned citation keys are the user's, not the cache's: they stay in the user
     # state dir whichever cache is used (MSCTERM_STATE_DIR moves them, e.g. for tests).
-    state = Path(
-        env.get("MSCTERM_STATE_DIR") or file_values.get("state_dir") or _user_dir("state")
-    )
+    state = Path(env.get("MSCTERM_STATE_DIR") or file_values.get("state_dir") or _user_dir("state"))
     url = str(pick(eutils_url, "MSCTERM_EUTILS_URL", "eutils_url", DEFAULT_EUTILS_URL))
     if not url.endswith("/"):
         url += "/"

@@ -497,10 +497,6 @@ class Library:
                     ids.append(record.id)
                     ids.sort(key=_newest_first)
 
-    def forget_membership(self) -> None:
-        """Recompute topic membership on next use."""
-        self._members = None
-
     def cached_count(self) -> int:
         """How many records the disk cache holds (cheap: counted by SQLite)."""
         return self.store.count()

@@ -41,10 +41,6 @@ class UserState:
     def _save(self) -> None:
         write_atomic(self.path, json.dumps(self._data, indent=1, sort_keys=True))
 
-    def reload(self) -> None:
-        """Pick up what another process wrote."""
-        self._data = self._read()
-
     # -- marks -------------------------------------------------------------------------------
     @property
     def marks(self) -> list[str]:

@@ -373,12 +373,6 @@ class TopicMap:
             seen.update((rid, None) for rid in self.landmark_ids(root.id))
         return list(seen)
 
-    def is_landmark(self, record_id: str, topic_id: str | None = None) -> bool:
-        """Whether a record is a landmark (of this topic, or of any topic)."""
-        if topic_id is not None:
-            return record_id in self.landmark_ids(topic_id)
-        return record_id in set(self.all_landmark_ids())
-
     # matching ----------------------------------------------------------------------------
 
     def topics_for(self, record: Record) -> list[str]:
