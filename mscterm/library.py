@@ -165,22 +165,16 @@ class Library:
 
     # -- records -------------------------------------------------------------------------------
     def get(self, rid: str) -> Record | None:
-        """The best record the cache or the seed has for ``rid`` (no network)."""
-        record = self.store.get(rid)
-        return self._follow(record) if record is not None else None
+        """The best record the cache or the seed has for ``rid`` (no network).
+
+        A seed record resolved online to a PMID answers with the fetched record: the store
+        keeps an alias from its id (see :meth:`RecordStore.get`).
+        """
+        return self.store.get(rid)
 
     def cached(self, rids: Iterable[str]) -> dict[str, Record]:
         """Every id of ``rids`` the cache or seed has, keyed by the asked id (no network)."""
-        found = self.store.get_many(list(rids))
-        return {rid: self._follow(rec) for rid, rec in found.items()}
-
-    def _follow(self, record: Record) -> Record:
-        """A seed record resolved online to a PMID stands for the fetched record."""
-        if record.source == "seed" and record.resolution and record.resolution.isdigit():
-            full = self.store.get(record.resolution)
-            if full is not None:
-                return full
-        return record
+        return self.store.get_many(list(rids))
 
     async def records(
         self,
