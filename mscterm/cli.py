@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(BAD_INPUT, f"mscterm: {message} (see '{self.prog} --help')\n")
 
 
-def _common_options(default: object) -> argparse.ArgumentParser:
+def _common_options(default: object) -> _Parser:
     """The settings flags every command takes (DESIGN.md's Settings table)."""
     common = _Parser(add_help=False)
     common.add_argument(
@@ -37,6 +37,14 @@ def _common_options(default: object) -> argparse.ArgumentParser:
         action="store_true",
         default=default,
         help="never touch the network (env MSCTERM_OFFLINE=1)",
+    )
+    common.add_argument(
+        "--ctgov-url",
+        default=default,
+        help="ClinicalTrials.gov API v2 base URL (env MSCTERM_CTGOV_URL)",
+    )
+    common.add_argument(
+        "--reviewer", default=default, help="reviewer name for screening (env MSCTERM_REVIEWER)"
     )
     common.add_argument("--config", default=default, help="config file (env MSCTERM_CONFIG)")
     return common
@@ -112,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             eutils_url=args.eutils_url,
             offline=args.offline,
             config=args.config,
+            ctgov_url=args.ctgov_url,
+            reviewer=args.reviewer,
         )
     except ConfigError as exc:
         print(f"mscterm: {exc}", file=sys.stderr)

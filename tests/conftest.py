@@ -8,6 +8,10 @@
                        ``eutils_server``, online, email ``tests@example.org``, no API key.
 * ``offline_settings`` the same directories, offline, no server.
 
+Factories (import them from ``tests.conftest``): :func:`make_record` builds a fictional record
+(PMID 90000000 + n, DOI under the reserved test prefix 10.5555/); :func:`make_trial` a fictional
+registered trial (NCT99000000 + n). Every test file uses these instead of a factory of its own.
+
 An autouse fixture points HOME, the XDG dirs and every ``MSCTERM_*`` variable at tmp paths (and
 ``MSCTERM_EUTILS_URL`` at a closed local port), and removes ``NCBI_API_KEY``/``NCBI_EMAIL``, so
 no test reads the user's config, writes the user's cache or reaches NCBI by accident.
@@ -21,6 +25,19 @@ from pathlib import Path
 import pytest
 
 from mscterm.config import Settings
+from mscterm.model import (
+    AbstractSection,
+    AdverseEvent,
+    AdverseEvents,
+    Author,
+    EventGroup,
+    EventStat,
+    Intervention,
+    MeshHeading,
+    Record,
+    Trial,
+    TrialDesign,
+)
 from tests.eutils_server import (
     FICTIONAL_SEARCH_TERM,
     EUtilsServer,
@@ -34,7 +51,95 @@ FICTIONAL_PMIDS: list[str] = [str(n) for n in range(90000001, 90000011)]
 #: fast with a connection error instead of reaching NCBI.
 UNREACHABLE_URL = "http://127.0.0.1:9/"
 
-__all__ = ["FICTIONAL_PMIDS", "FICTIONAL_SEARCH_TERM", "UNREACHABLE_URL"]
+__all__ = [
+    "FICTIONAL_PMIDS",
+    "FICTIONAL_SEARCH_TERM",
+    "UNREACHABLE_URL",
+    "make_record",
+    "make_trial",
+]
+
+
+def make_record(n: int, **fields: object) -> Record:
+    """A fictional full PubMed record with PMID ``90000000 + n``; ``fields`` override any field.
+
+    Defaults: one author (Testperson A), a fictional journal, year ``2010 + n % 10``, a DOI
+    ``10.5555/test.<n>``, a one-sentence abstract, one MeSH heading, "Journal Article". With
+    ``source="seed"`` the record is citation-level (no abstract), as the seed snapshot holds.
+    """
+    pmid = str(90_000_000 + n)
+    source = str(fields.get("source", "pubmed"))
+    values: dict[str, object] = {
+        "id": pmid,
+        "pmid": pmid,
+        "title": f"Fictional mesenchymal stromal cell safety study {n}.",
+        "authors": [Author(family="Testperson", given="Alex", initials="A")],
+        "journal": "Journal of Fictional Results",
+        "journal_abbrev": "J Fict Res",
+        "year": 2010 + n % 10,
+        "doi": f"10.5555/test.{n}",
+        "abstract": [] if source == "seed" else [AbstractSection(None, f"Abstract {n}.")],
+        "mesh": [MeshHeading("Mesenchymal Stem Cells", True, ["cytology"])],
+        "publication_types": ["Journal Article"],
+        "language": "eng",
+        "languages": ["eng"],
+    }
+    values.update(fields)
+    return Record(**values)  # type: ignore[arg-type]
+
+
+def make_trial(n: int, *, results: bool = False, **fields: object) -> Trial:
+    """A fictional registered trial ``NCT99000000 + n``; ``fields`` override any field.
+
+    With ``results=True`` it carries a two-arm adverse-event table with one serious and one
+    other event, and a RESULT publication pointing at fictional PMID ``90000000 + n``.
+    """
+    nct = f"NCT{99_000_000 + n:08d}"
+    values: dict[str, object] = {
+        "nct_id": nct,
+        "title": f"Fictional mesenchymal stromal cell trial {n}",
+        "status": "COMPLETED" if results else "RECRUITING",
+        "phases": ["PHASE1", "PHASE2"],
+        "study_type": "INTERVENTIONAL",
+        "design": TrialDesign("RANDOMIZED", "PARALLEL", "TREATMENT", "NONE"),
+        "enrollment": 40 + n,
+        "start_date": f"{2015 + n % 8}-03",
+        "completion_date": f"{2017 + n % 8}-06",
+        "conditions": ["Fictional Condition"],
+        "interventions": [Intervention("BIOLOGICAL", "Fictional MSC product")],
+        "sponsor": "Fictional Sponsor",
+        "has_results": results,
+    }
+    if results:
+        values["results_first_posted"] = f"{2018 + n % 8}-01-15"
+        values["adverse_events"] = AdverseEvents(
+            time_frame="12 months",
+            frequency_threshold="5",
+            groups=[
+                EventGroup("EG000", "MSC", 0, 20, 2, 20, 5, 20),
+                EventGroup("EG001", "Placebo", 0, 20, 1, 20, 3, 20),
+            ],
+            serious=[
+                AdverseEvent(
+                    "Fictional serious event",
+                    "Infections and infestations",
+                    "MedDRA (fictional)",
+                    "SYSTEMATIC_ASSESSMENT",
+                    [EventStat("EG000", 2, 2, 20), EventStat("EG001", 1, 1, 20)],
+                )
+            ],
+            other=[
+                AdverseEvent(
+                    "Fictional other event",
+                    "General disorders",
+                    "MedDRA (fictional)",
+                    "SYSTEMATIC_ASSESSMENT",
+                    [EventStat("EG000", 5, 5, 20), EventStat("EG001", 3, 3, 20)],
+                )
+            ],
+        )
+    values.update(fields)
+    return Trial(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True)

@@ -216,7 +216,7 @@ def test_book_with_only_editors_is_a_book_by_its_editors() -> None:
         pmid="90000012",
         title="Edited volume",
         year=2001,
-        book=Book("Edited volume", "Fiction Press", [Author("Feldman", "Jerry")]),
+        book=Book("Edited volume", "Fiction Press", editors=[Author("Feldman", "Jerry")]),
     )
     entry = _bib([rec])[0]
     assert entry.startswith("@book{anon2001edited,")

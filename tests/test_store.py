@@ -115,7 +115,7 @@ def test_other_schema_version_is_absent_not_a_crash(store: RecordStore, monkeypa
 def test_garbage_value_reads_as_absent_and_verify_removes_it(store: RecordStore) -> None:
     store.put([make_record(4), make_record(5)])
     raw = diskcache.Cache(str(store.path))
-    raw.set("r:90000004", "1|0|pubmed|{not json")
+    raw.set("r:90000004", f"{store_mod.SCHEMA_VERSION}|0|pubmed|{{not json")
     raw.set("r:90000005", "0|0|pubmed|{}")  # an older schema
     raw.close()
     assert store.get("90000004") is None

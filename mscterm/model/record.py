@@ -1,4 +1,4 @@
-"""Plain data of mscterm: records, authors, abstracts, MeSH headings and topics.
+"""Records (and what they are made of) and topics, in DESIGN.md's record JSON shape.
 
 These dataclasses are the one shape every layer shares (parser, store, library, CLI, TUI, export).
 They know how to turn into DESIGN.md's record JSON and back, and nothing else: no I/O, no network,
@@ -7,20 +7,13 @@ no imports heavier than the standard library, so the warm ``lookup`` path stays 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
-"""Bump when Record's shape changes; the store then re-fetches instead of misreading old data."""
+SCHEMA_VERSION = 2
+"""Bump when Record's shape changes; the store then re-fetches instead of misreading old data.
 
-PMID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
-DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
-
-
-class BadIdError(ValueError):
-    """An identifier typed by a user is neither a PMID nor a DOI."""
+2: ``languages``, ``registry_ids`` and ``book.location`` (a version-1 record lacks them)."""
 
 
 @dataclass(slots=True)
@@ -66,6 +59,7 @@ class Book:
 
     booktitle: str | None = None
     publisher: str | None = None
+    location: str | None = None
     editors: list[Author] = field(default_factory=list)
     chapter: str | None = None
 
@@ -98,6 +92,8 @@ class Record:
     publication_types: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     language: str | None = None
+    languages: list[str] = field(default_factory=list)
+    registry_ids: list[str] = field(default_factory=list)
     retracted: bool = False
     comments: list[dict[str, Any]] = field(default_factory=list)
     source: str = "pubmed"
@@ -177,75 +173,3 @@ class Topic:
     landmarks: list[str] = field(default_factory=list)
     children: list[Topic] = field(default_factory=list)
     parent: str | None = None
-
-
-def fold_ascii(text: str) -> str:
-    """Fold to plain ASCII letters the way a person would type them (Røsland -> Rosland)."""
-    text = text.translate(_FOLD_EXTRA)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return (
-        "".join(c for c in decomposed if not unicodedata.combining(c))
-        .encode("ascii", "ignore")
-        .decode("ascii")
-    )
-
-
-_FOLD_EXTRA = str.maketrans(
-    {
-        "ø": "o",
-        "Ø": "O",
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "đ": "d",
-        "Đ": "D",
-        "ł": "l",
-        "Ł": "L",
-        "þ": "th",
-        "Þ": "Th",
-        "ı": "i",
-    }
-)
-
-
-def record_id(
-    pmid: str | None,
-    doi: str | None,
-    first_author: str | None = None,
-    year: int | None = None,
-    title: str | None = None,
-) -> str:
-    """The storage key DESIGN.md defines: PMID, else ``doi:<lower DOI>``, else ``cite:…``."""
-    if pmid:
-        return pmid
-    if doi:
-        return "doi:" + doi.strip().lower()
-    who = re.sub(r"[^a-z0-9]+", "", fold_ascii(first_author or "anon").lower()) or "anon"
-    # Split on punctuation before folding, so "cells—a" gives two words, not "cellsa".
-    words = re.findall(r"[a-z0-9]+", fold_ascii(re.sub(r"[^\w]+", " ", title or "")).lower())[:3]
-    return f"cite:{who}-{year or 'nd'}-{'-'.join(words) or 'untitled'}"
-
-
-def parse_id(text: str) -> str:
-    """Normalise a user-typed identifier to a record id, or raise :class:`BadIdError`.
-
-    Accepts a PMID (1-9 digits), a DOI (``10.…``, ``doi:10.…`` or a doi.org URL) and the
-    ``doi:``/``cite:`` ids mscterm prints itself.
-    """
-    raw = text.strip()
-    if PMID_RE.match(raw):
-        return raw
-    low = raw.lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
-        if low.startswith(prefix):
-            raw = raw[len(prefix) :].strip()
-            low = raw.lower()
-            break
-    if DOI_RE.match(raw) and raw.isprintable():
-        return "doi:" + low
-    if low.startswith("cite:") and len(raw) > 5 and raw.isprintable() and " " not in raw:
-        return low
-    shown = raw if raw.isprintable() and len(raw) <= 40 else repr(raw[:40])
-    raise BadIdError(f"not a PMID (1-9 digits) or a DOI (10.…): {shown}")

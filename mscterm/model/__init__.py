@@ -1,0 +1,70 @@
+"""Plain data of mscterm: records, trials, topics and their identifiers.
+
+These dataclasses are the one shape every layer shares (parsers, store, library, CLI, TUI,
+export). They turn into DESIGN.md's JSON and back, and nothing else: no I/O, no network, nothing
+heavier than the standard library, so the warm ``lookup`` and ``trial`` paths stay fast.
+"""
+
+from mscterm.model.ids import (
+    DOI_RE,
+    NCT_RE,
+    PMID_RE,
+    BadIdError,
+    fold_ascii,
+    is_trial_id,
+    parse_any_id,
+    parse_id,
+    parse_trial_id,
+    record_id,
+)
+from mscterm.model.record import (
+    SCHEMA_VERSION,
+    AbstractSection,
+    Author,
+    Book,
+    MeshHeading,
+    Record,
+    Topic,
+    TopicRules,
+)
+from mscterm.model.trial import (
+    TRIAL_SCHEMA_VERSION,
+    AdverseEvent,
+    AdverseEvents,
+    EventGroup,
+    EventStat,
+    Intervention,
+    Trial,
+    TrialDesign,
+    TrialPublication,
+)
+
+__all__ = [
+    "DOI_RE",
+    "NCT_RE",
+    "PMID_RE",
+    "SCHEMA_VERSION",
+    "TRIAL_SCHEMA_VERSION",
+    "AbstractSection",
+    "AdverseEvent",
+    "AdverseEvents",
+    "Author",
+    "BadIdError",
+    "Book",
+    "EventGroup",
+    "EventStat",
+    "Intervention",
+    "MeshHeading",
+    "Record",
+    "Topic",
+    "TopicRules",
+    "Trial",
+    "TrialDesign",
+    "TrialPublication",
+    "fold_ascii",
+    "is_trial_id",
+    "parse_any_id",
+    "parse_id",
+    "parse_trial_id",
+    "record_id",
+]
