@@ -1,6 +1,8 @@
 """Shared pytest fixtures: the local E-utilities stand-in, settings, and a sealed environment.
 
 * ``samples_dir``      Path of ``../shared/ncbi/samples`` (real NCBI recordings); skips when absent.
+* ``ctgov_samples_dir`` Path of ``../shared/ctgov/samples`` (real ClinicalTrials.gov answers);
+                       skips when absent.
 * ``eutils_server``    a started :class:`tests.eutils_server.EUtilsServer` serving the fictional
                        articles 90000001..90000010 (``FICTIONAL_PMIDS``); the esearch term
                        ``FICTIONAL_SEARCH_TERM`` answers all ten, newest PMID first. Stopped after.
@@ -168,6 +170,15 @@ def samples_dir() -> Path:
     path = Path(__file__).resolve().parents[1].parent / "shared" / "ncbi" / "samples"
     if not path.is_dir():
         pytest.skip(f"NCBI samples not available at {path}")
+    return path
+
+
+@pytest.fixture
+def ctgov_samples_dir() -> Path:
+    """The shared directory of real ClinicalTrials.gov recordings; skips when it is absent."""
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "ctgov" / "samples"
+    if not path.is_dir():
+        pytest.skip(f"ClinicalTrials.gov samples not available at {path}")
     return path
 
 
