@@ -178,18 +178,18 @@ def trial_to_study(
 # --------------------------------------------------------------------------------------------
 # a varied fictional registry
 
-#: (condition, keyword) pairs; each keyword is a term some topic's ``trials_query`` searches for.
-THEMES: tuple[tuple[str, str], ...] = (
-    ("Graft vs Host Disease", "steroid-refractory"),
-    ("Knee Osteoarthritis", "cryopreserved"),
-    ("Acute Respiratory Distress Syndrome", "thrombosis"),
-    ("Crohn Disease", "platelet lysate"),
-    ("Multiple Sclerosis", "biodistribution"),
-    ("Heart Failure", "immunogenicity"),
-    ("Acute Myeloid Leukemia", "relapse"),
-    ("Spinal Cord Injuries", "good manufacturing practice"),
-    ("Osteogenesis Imperfecta", "karyotype"),
-    ("Liver Cirrhosis", "long-term follow-up"),
+#: (condition, keywords): each keyword is a term some topic's ``trials_query`` searches for.
+THEMES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Graft vs Host Disease", ("steroid-refractory",)),
+    ("Knee Osteoarthritis", ("cryopreserved", "freshly thawed")),
+    ("Acute Respiratory Distress Syndrome", ("thrombosis",)),
+    ("Crohn Disease", ("platelet lysate",)),
+    ("Multiple Sclerosis", ("biodistribution",)),
+    ("Heart Failure", ("immunogenicity",)),
+    ("Acute Myeloid Leukemia", ("relapse",)),
+    ("Spinal Cord Injuries", ("good manufacturing practice",)),
+    ("Osteogenesis Imperfecta", ("karyotype",)),
+    ("Liver Cirrhosis", ("long-term follow-up",)),
 )
 _STATUSES = (
     "COMPLETED", "RECRUITING", "COMPLETED", "TERMINATED", "ACTIVE_NOT_RECRUITING", "COMPLETED",
@@ -199,10 +199,10 @@ _PHASES = (["PHASE1"], ["PHASE1", "PHASE2"], ["PHASE2"], ["PHASE3"], ["EARLY_PHA
 MSC_PRODUCT = "Fictional allogeneic mesenchymal stromal cells"
 
 
-def fictional_trial(n: int, *, msc: bool = True) -> tuple[Trial, str]:
-    """Fictional trial ``n`` (>= 1) and its keyword; every 11th is observational, every third
+def fictional_trial(n: int, *, msc: bool = True) -> tuple[Trial, tuple[str, ...]]:
+    """Fictional trial ``n`` (>= 1) and its keywords; every 11th is observational, every third
     completed one has results, every fourth with results a RESULT publication (PMID 9000xxxx)."""
-    condition, keyword = THEMES[(n - 1) % len(THEMES)]
+    condition, keywords = THEMES[(n - 1) % len(THEMES)]
     status = _STATUSES[n % len(_STATUSES)]
     observational = n % 11 == 0
     start_year = 2005 + n % 18
@@ -241,7 +241,7 @@ def fictional_trial(n: int, *, msc: bool = True) -> tuple[Trial, str]:
                     f"J Fict Res. {start_year + 5};1:{n}.",
                 )
             ]
-    return trial, keyword
+    return trial, keywords
 
 
 def _fictional_events(n: int) -> AdverseEvents:
@@ -284,10 +284,10 @@ def fictional_studies(count: int, start: int = 1, *, msc: bool = True) -> list[d
     """``count`` fictional v2 studies from ``NCT99000000 + start``, as :func:`fictional_trial`."""
     studies = []
     for n in range(start, start + count):
-        trial, keyword = fictional_trial(n, msc=msc)
+        trial, keywords = fictional_trial(n, msc=msc)
         summary = (
             f"Fictional registry entry {n} for software tests: {trial.title.lower()}. "
-            f"Safety outcomes include {keyword}."
+            f"Safety outcomes include {' and '.join(keywords)}."
         )
-        studies.append(trial_to_study(trial, summary=summary, keywords=[keyword]))
+        studies.append(trial_to_study(trial, summary=summary, keywords=list(keywords)))
     return studies

@@ -66,7 +66,7 @@ def test_trial_to_study_round_trips_through_the_parser(results: bool) -> None:
 
 def test_fictional_trials_round_trip_and_stay_fictional() -> None:
     for n in range(1, 60):
-        trial, _keyword = fictional_trial(n)
+        trial, _keywords = fictional_trial(n)
         assert parse_study(json.dumps(trial_to_study(trial))) == trial
         assert trial.nct_id.startswith("NCT99")
         assert trial.title.startswith("Fictional")
