@@ -269,3 +269,22 @@ def test_gap_text() -> None:
         "12 registered · 9 completed · 1 with results posted · 3 with a linked publication · "
         "4 completed more than two years ago with neither"
     )
+
+
+def test_trial_path_imports_neither_httpx_nor_textual() -> None:
+    """``trial NCT --json`` on a warm cache must stay light (DESIGN.md budget): the parser, the
+    model and the renderings pull in no HTTP or UI library."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mscterm.ctgov.parser, mscterm.ctgov.errors, mscterm.trialtext, "
+        "mscterm.trialstats\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'httpx', 'textual', 'rich', "
+        "'diskcache', 'sqlite3', 'lxml'})\n"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == ""
