@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import mscterm.commands.cache as cache_cmd
+import mscterm.library as library_mod
 from mscterm.cli import main
 from mscterm.store import RecordStore, SnapshotError, StoreError
 from tests.test_store import make_record
@@ -72,7 +72,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("MSCTERM_CACHE_DIR", "MSCTERM_STATE_DIR", "MSCTERM_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MSCTERM_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setattr(cache_cmd, "seed_records_path", lambda: tmp_path / "no-seed.jsonl")
+    monkeypatch.setattr(library_mod, "seed_records_path", lambda: tmp_path / "no-seed.jsonl")
     return tmp_path / "cache"
 
 
@@ -278,9 +278,9 @@ def test_full_disk_is_a_clear_error_and_keeps_what_was_cached(
     with open(big, "w", encoding="utf-8") as fh:
         for n in range(100, 3100):
             fh.write(json.dumps(make_record(n, abstract="karyotype " * 300).to_json()) + "\n")
-    assert main(["cache", "import", str(big), "--cache-dir", str(cache)]) == 2
+    assert main(["cache", "import", str(big), "--cache-dir", str(cache)]) == 4  # DESIGN.md
     err = capsys.readouterr().err
-    assert "mscterm: no space left on the disk holding the cache" in err
+    assert "mscterm: disk full: no space left on the disk holding the cache" in err
     assert "Traceback" not in err
     # Fill what closing the cache freed: on a full disk the cache still opens for reading,
     # every record is whole, and writing says why it cannot.
