@@ -149,3 +149,55 @@ def test_non_utf8_bytes_on_stdin_for_cache_import(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith(b"mscterm: ") and b"Traceback" not in done.stderr
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 2 MB tmpfs (root only; skipped where it cannot be mounted)."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+            capture_output=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot mount a small tmpfs here: {exc}")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace')}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=20)
+
+
+def _fill(disk: Path) -> None:
+    """Write a filler file until the disk is full."""
+    with open(disk / "filler", "wb") as fh, pytest.raises(OSError):
+        while True:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+
+
+def test_fetch_onto_a_full_disk_says_disk_full_and_exits_4(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    articles = fictional_articles(40)
+    ids = list(articles)
+    cache = small_disk / "cache"
+    with EUtilsServer(articles) as server:
+        first = _mscterm(
+            "fetch", *ids[:5], "--cache-dir", str(cache), "--eutils-url", server.url, tmp=tmp_path
+        )
+        _, err = first.communicate(timeout=60)
+        assert first.returncode == 0, err
+        _fill(small_disk)
+        proc = _mscterm(
+            "fetch", *ids[5:], "--cache-dir", str(cache), "--eutils-url", server.url, tmp=tmp_path
+        )
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    assert "disk full" in err and "network failure" not in err
+    assert "Traceback" not in err
+    assert sorted(_whole_records(cache)) == sorted(ids[:5])  # what was cached is kept
