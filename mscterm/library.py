@@ -186,12 +186,21 @@ class Library:
 
     # -- records -------------------------------------------------------------------------------
     def get(self, rid: str) -> Record | None:
-        """The best record the cache or the seed has (a resolved seed id gives the PubMed one)."""
-        return self.store.get(rid)
+        """The best record the cache or the seed has (a resolved seed id gives the PubMed one).
+
+        None as well when the cache cannot be read: :meth:`open` and :meth:`records` say why.
+        """
+        try:
+            return self.store.get(rid)
+        except OSError:
+            return None
 
     def cached(self, rids: Iterable[str]) -> dict[str, Record]:
         """Every id of ``rids`` the cache or seed has, keyed by the asked id (no network)."""
-        return self.store.get_many(list(rids))
+        try:
+            return self.store.get_many(list(rids))
+        except OSError:
+            return {}
 
     async def records(
         self,
@@ -313,12 +322,11 @@ class Library:
         if not self.offline:
             latest = await self.topic_latest(topic_id, retmax=limit)
             if latest.error:
-                try:
-                    have = self.cached(ids)
-                except OSError:
-                    have = {}
                 return Fetched(
-                    records=have, error=latest.error, problem=latest.problem, offline=self.offline
+                    records=self.cached(ids),
+                    error=latest.error,
+                    problem=latest.problem,
+                    offline=self.offline,
                 )
             ids += [pmid for pmid in latest.value.ids if pmid not in ids]
         return await self.records(ids, progress=progress)

@@ -425,3 +425,11 @@ async def test_an_unusable_cache_is_a_sentence_not_an_exception(offline_settings
     assert lib.cache_stats().problem is Problem.STORAGE
     sizes = lib.topic_sizes()
     assert sizes.problem is Problem.STORAGE and sizes.value["cryopreservation"].landmarks > 0
+    assert lib.get("15833829") is None and lib.cached(["15833829"]) == {}  # reads: no exception
+
+
+async def test_counting_topics_never_creates_a_cache(offline_settings: Settings):
+    lib = Library(offline_settings)
+    sizes = lib.topic_sizes().value
+    assert sizes["genetic-stability"].total == len(lib.topics.landmark_ids("genetic-stability"))
+    assert not offline_settings.cache_dir.exists()
