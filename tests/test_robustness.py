@@ -248,26 +248,6 @@ def test_interrupted_export_leaves_no_partial_file(env: Path, tmp_path: Path, mo
 
 
 # -- full disk -----------------------------------------------------------------------------------
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    try:
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-            capture_output=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"cannot mount a small tmpfs here: {exc}")
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace')}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=20)
-
-
 def test_full_disk_is_a_clear_error_and_keeps_what_was_cached(
     env: Path, small_disk: Path, tmp_path: Path, capsys
 ) -> None:
