@@ -94,13 +94,28 @@ class LazyMembership:
         self._records = records
         self._built: Membership | None = None
         self._lock = threading.Lock()
+        self._arrivals: list[Record] | None = None
+        """Records stored while a build runs (it may have listed the cache before them)."""
+        self._arrivals_lock = threading.Lock()
 
     def get(self) -> Membership:
         """The membership, built now if it was not (may raise the store's ``OSError``)."""
         with self._lock:
-            if self._built is None:
-                self._built = Membership(self._topics(), self._records())
-            return self._built
+            if self._built is not None:
+                return self._built
+            with self._arrivals_lock:
+                self._arrivals = []
+            try:
+                built = Membership(self._topics(), self._records())
+            except BaseException:
+                with self._arrivals_lock:
+                    self._arrivals = None
+                raise
+            with self._arrivals_lock:
+                arrived, self._arrivals = self._arrivals or [], None
+                self._built = built
+            built.note(arrived)
+            return built
 
     async def load(self) -> None:
         """Build it off the event loop (about 1 s per 10,000 cached records)."""
@@ -111,9 +126,14 @@ class LazyMembership:
             await asyncio.to_thread(self.get)
 
     def note(self, records: Iterable[Record]) -> None:
-        """New records stored: add them if the membership is built (else the build sees them)."""
-        if self._built is not None:
-            self._built.note(records)
+        """New records stored: add them to the built membership, or to the one being built."""
+        with self._arrivals_lock:
+            built = self._built
+            if built is None:
+                if self._arrivals is not None:
+                    self._arrivals.extend(records)
+                return
+        built.note(records)
 
     def reset(self) -> None:
         """The cache changed wholesale (cleared, imported, repaired): rebuild on next use."""

@@ -433,3 +433,17 @@ async def test_counting_topics_never_creates_a_cache(offline_settings: Settings)
     sizes = lib.topic_sizes().value
     assert sizes["genetic-stability"].total == len(lib.topics.landmark_ids("genetic-stability"))
     assert not offline_settings.cache_dir.exists()
+
+
+def test_a_record_stored_while_membership_builds_is_not_lost(offline_settings: Settings):
+    from mscterm.membership import LazyMembership
+
+    topics = Library(offline_settings).topics
+    arrived = make_record(3, title="Cryopreservation of mesenchymal stromal cells.")
+
+    def cache_listing() -> list[Record]:
+        lazy.note([arrived])  # stored by another worker after the build listed the cache
+        return []
+
+    lazy = LazyMembership(lambda: topics, cache_listing)
+    assert arrived.id in lazy.get().members("cryopreservation")
