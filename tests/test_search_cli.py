@@ -14,7 +14,7 @@ from mscterm.config import Settings
 from mscterm.model import AbstractSection, Author, Record
 from mscterm.store import RecordStore
 from tests.conftest import UNREACHABLE_URL, make_record
-from tests.eutils_server import EUtilsServer, fictional_article
+from tests.eutils_server import EUtilsServer, Fault, fictional_article
 
 
 def make(n: int, title: str, *, year: int = 2015, abstract: str = "", **kw: object) -> Record:
@@ -258,3 +258,15 @@ def test_network_failure_without_local_hits(
                  UNREACHABLE_URL])  # fmt: skip
     assert code == 1
     assert "in the local cache" in capsys.readouterr().err
+
+
+def test_a_refused_query_falls_back_to_the_cache_and_says_why(
+    settings: Settings, eutils_server: EUtilsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with RecordStore(settings.cache_dir) as store:
+        store.put([make(1, "Zyxoplasty of stromal grafts: long-term outcomes.", year=2011)])
+    eutils_server.inject(Fault("error_200", endpoint="esearch", message="Invalid query"))
+    assert online(settings, "zyxoplasty", "--json") == 0
+    captured = capsys.readouterr()
+    assert [r["id"] for r in json.loads(captured.out)] == ["90000001"]
+    assert "PubMed refused the query" in captured.err and "cache" in captured.err
