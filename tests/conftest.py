@@ -11,6 +11,7 @@
 * ``settings``         :class:`mscterm.config.Settings` on tmp cache/state dirs, pointing at
                        ``eutils_server``, online, email ``tests@example.org``, no API key.
 * ``offline_settings`` the same directories, offline, no server.
+* ``small_disk``       a mounted 2 MB tmpfs, to fill up (root only; skips where it cannot mount).
 
 Factories (import them from ``tests.conftest``): :func:`make_record` builds a fictional record
 (PMID 90000000 + n, DOI under the reserved test prefix 10.5555/); :func:`make_trial` a fictional
@@ -24,6 +25,7 @@ no test reads the user's config, writes the user's cache or reaches NCBI by acci
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -172,6 +174,27 @@ def _sealed_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MSCTERM_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("MSCTERM_EUTILS_URL", UNREACHABLE_URL)
     monkeypatch.setenv("MSCTERM_CTGOV_URL", UNREACHABLE_CTGOV_URL)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs (root only; skipped where it cannot be mounted)."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+            capture_output=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot mount a small tmpfs here: {exc}")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace')}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=20)
 
 
 @pytest.fixture
