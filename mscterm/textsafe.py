@@ -6,7 +6,10 @@ cleaner every layer uses (the parser, the CLI's printers, the TUI's ``safe_text`
 
 * a terminal escape sequence is removed **whole**, introducer and parameters together, so
   ``ESC[31m`` leaves nothing behind (removing only ESC would leave ``[31m`` on screen);
-* every other C0/C1 control character is removed (tab and newline are kept by :func:`clean`);
+* every other C0/C1 control character is removed (tab and newline are kept by :func:`clean`).
+  A C1 control is removed alone, never with what follows it: in real records U+0080-U+009F are
+  mostly mis-decoded Windows-1252 punctuation (U+009B was a ``›``), and once the control is
+  gone the rest is inert text;
 * bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are removed: they can
   make a reader see text in another order than the one stored (CVE-2021-42574, "Trojan Source").
 
@@ -23,8 +26,6 @@ _ESCAPE_SEQUENCE = re.compile(
     "\x1b\\[[0-?]*[ -/]*[@-~]"  # CSI: ESC [ parameters intermediates final (colours, cursor)
     "|\x1b[\\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"  # OSC/DCS/SOS/PM/APC strings
     "|\x1b[ -/]*[0-~]"  # the other escapes: ESC ( B, ESC 7, ESC c, ...
-    "|\x9b[0-?]*[ -/]*[@-~]"  # CSI written as its one-character C1 form
-    "|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"  # C1 string introducers
 )
 # C0 controls except tab and newline, DEL, C1 controls, and the bidi embeddings, overrides
 # and isolates.
@@ -44,7 +45,7 @@ def one_line(value: object) -> str:
     """:func:`clean`, on one line: runs of white space (newlines, tabs) folded to one space.
 
     White space that is also a control character (CR, VT, FF, the separators U+001C-U+001F,
-    NEL U+0085) becomes a space first, so ``a\rb`` reads ``a b``, not ``ab``.
+    NEL U+0085) becomes a space first, so ``a\\rb`` reads ``a b``, not ``ab``.
     """
     text = "" if value is None else str(value)
     if not text.isprintable():
@@ -55,6 +56,4 @@ def one_line(value: object) -> str:
 def _without_sequences(text: str) -> str:
     """``text`` with every escape sequence removed (before white space is touched: folding a
     newline after a lone ESC into a space would make ``ESC SP x`` a sequence that eats ``x``)."""
-    if "\x1b" in text or any(c in text for c in "\x90\x98\x9b\x9d\x9e\x9f"):
-        return _ESCAPE_SEQUENCE.sub("", text)
-    return text
+    return _ESCAPE_SEQUENCE.sub("", text) if "\x1b" in text else text
