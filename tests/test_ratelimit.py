@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mscterm.ncbi.ratelimit import RateLimiter
+from mscterm.net.ratelimit import RateLimiter
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -86,7 +86,7 @@ SCRIPT = textwrap.dedent(
     """
     import asyncio, json, sys, time
     from pathlib import Path
-    from mscterm.ncbi.ratelimit import RateLimiter
+    from mscterm.net.ratelimit import RateLimiter
 
     path, rate, per, n, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \\
         int(sys.argv[4]), float(sys.argv[5])
@@ -203,3 +203,9 @@ def test_rejects_nonsense_rates(tmp_path: Path) -> None:
         RateLimiter(tmp_path / "x", rate=0)
     with pytest.raises(ValueError):
         RateLimiter(tmp_path / "x", rate=3, per=0)
+
+
+def test_the_old_import_path_names_the_same_limiter() -> None:
+    from mscterm.ncbi import ratelimit as old_home
+
+    assert old_home.RateLimiter is RateLimiter
