@@ -32,7 +32,7 @@ from mscterm.ncbi.errors import (
 )
 from mscterm.net import errors as net_errors
 from mscterm.net.transport import default_transport
-from tests.eutils_server import EFETCH_HEADER, fictional_article
+from tests.eutils_server import EFETCH_HEADER, EUtilsServer, fictional_article
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -43,11 +43,16 @@ class CountingLimiter:
     def __init__(self, wait: float = 0.0) -> None:
         self.turns = 0
         self.wait = wait
+        self.restamped: list[float] = []
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> float:
         self.turns += 1
         if self.wait:
             await asyncio.sleep(self.wait)
+        return float(self.turns)
+
+    def restamp(self, stamp: float) -> None:
+        self.restamped.append(stamp)
 
 
 class Dripping(httpx.AsyncByteStream):
@@ -110,6 +115,17 @@ async def test_every_request_through_a_mock_transport_passes_the_shared_limiter(
         assert c.requests_made == 2
     assert [r.pmid for r in records] == ["90000001", "90000002", "90000003"]
     assert limiter.turns == 2
+
+
+async def test_the_stamp_moves_to_the_moment_the_headers_leave(
+    eutils_server: EUtilsServer, settings: Settings
+) -> None:
+    """Over a real socket, httpcore's trace hook tells the limiter when each request leaves
+    (after its connection is open), so connection set-up cannot bunch arrivals."""
+    limiter = CountingLimiter()
+    async with EUtilsClient(settings, limiter=limiter, batch_size=1) as c:
+        await c.efetch(["90000001", "90000002"])
+    assert sorted(limiter.restamped) == [1.0, 2.0]  # each request's own stamp, once
 
 
 # -- the overall deadline --------------------------------------------------------------------

@@ -209,3 +209,32 @@ def test_the_old_import_path_names_the_same_limiter() -> None:
     from mscterm.ncbi import ratelimit as old_home
 
     assert old_home.RateLimiter is RateLimiter
+
+
+async def test_restamp_moves_a_stamp_to_the_moment_the_request_leaves(tmp_path: Path) -> None:
+    """A request that spent a while opening its connection counts from when it really left."""
+    path = tmp_path / "limiter.sqlite3"
+    limiter = RateLimiter(path, rate=1, per=0.4, margin=0.0)
+    stamp = await limiter.acquire()
+    await asyncio.sleep(0.05)  # connecting …
+    limiter.restamp(stamp)
+    limiter.close()
+    rows = [t for (t,) in sqlite3.connect(path).execute("SELECT t FROM stamps")]
+    assert len(rows) == 1 and rows[0] > stamp  # moved, not added
+    # The next request waits a full window from the departure, not from the first stamp.
+    started = await limiter.acquire()
+    assert started >= rows[0] + 0.4
+    limiter.close()
+
+
+async def test_restamp_in_the_process_local_fallback(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    limiter = RateLimiter(blocker / "limiter.sqlite3", rate=1, per=0.4, margin=0.0)
+    stamp = await limiter.acquire()
+    assert limiter.warning is not None
+    await asyncio.sleep(0.05)
+    limiter.restamp(stamp)
+    started = await limiter.acquire()
+    assert started - stamp >= 0.45  # a window after the departure, not after the stamp
+    limiter.restamp(12345.0)  # a stamp long forgotten: nothing happens

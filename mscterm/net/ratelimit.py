@@ -10,7 +10,9 @@ that long *outside* the transaction before trying again.
 
 The window is ``per`` plus a small safety ``margin``: NCBI timestamps requests when they arrive,
 not when we send them, so a little jitter on the way must not make four requests look like they
-fell into one second.
+fell into one second. A bigger delay, opening a new connection, is taken out by
+:meth:`RateLimiter.restamp`: the transport moves the stamp to the moment the request's headers
+are really written.
 
 The file is disposable. A corrupt or unreadable one is deleted and recreated; if even that fails
 (a read-only cache directory), the limiter degrades to an in-process window and says so in
@@ -20,6 +22,7 @@ The file is disposable. A corrupt or unreadable one is deleted and recreated; if
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import os
@@ -74,18 +77,48 @@ class RateLimiter:
         """The window actually enforced: ``per`` plus the safety margin."""
         return self.per + self.margin
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> float:
         """Wait until a request may start, and count it against the shared budget.
 
         Returns as soon as fewer than ``rate`` requests started in the last window; otherwise
         sleeps until the oldest of them leaves the window and tries again (another process may
-        have taken the slot meanwhile).
+        have taken the slot meanwhile). The result is the request's stamp, for :meth:`restamp`.
         """
         while True:
-            wait = self._try_acquire()
+            wait, stamp = self._try_acquire()
             if wait <= 0:
-                return
+                return stamp
             await asyncio.sleep(wait)
+
+    def restamp(self, stamp: float) -> None:
+        """Move a request's stamp from :meth:`acquire`'s moment to now, when it really leaves.
+
+        Between the two, a new connection (DNS, TCP, TLS) can take a good part of a second;
+        NCBI counts arrivals, so a stamp left at the earlier moment would let a later request
+        on a kept-alive connection arrive within the same second. Best effort: a stamp already
+        forgotten, or a file that cannot be written, leaves things as they are.
+        """
+        now = time.time()
+        if now <= stamp:
+            return
+        with self._lock:
+            if self._memory is not None:
+                with contextlib.suppress(ValueError):
+                    self._memory.remove(stamp)
+                    bisect.insort(self._memory, now)
+                return
+            try:
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(
+                    "UPDATE stamps SET t = ? WHERE rowid = "
+                    "(SELECT rowid FROM stamps WHERE t = ? LIMIT 1)",
+                    (now, stamp),
+                )
+                conn.execute("COMMIT")
+            except (sqlite3.Error, OSError) as exc:
+                log.debug("rate limiter stamp not moved (%s)", exc)
+                self._close_conn()
 
     def close(self) -> None:
         """Close the SQLite connection (the next ``acquire`` reopens it)."""
@@ -94,8 +127,8 @@ class RateLimiter:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _try_acquire(self) -> float:
-        """One attempt: 0 when a slot was taken, else the seconds to wait before retrying."""
+    def _try_acquire(self) -> tuple[float, float]:
+        """One attempt: ``(0, stamp)`` when a slot was taken, else ``(seconds to wait, 0)``."""
         with self._lock:
             if self._memory is None:
                 try:
@@ -117,7 +150,7 @@ class RateLimiter:
                         self._memory = deque()
             return self._try_acquire_memory()
 
-    def _try_acquire_file(self) -> float:
+    def _try_acquire_file(self) -> tuple[float, float]:
         conn = self._connection()
         now = time.time()
         window = self.window
@@ -132,16 +165,16 @@ class RateLimiter:
             if len(rows) < self.rate:
                 conn.execute("INSERT INTO stamps (t) VALUES (?)", (now,))
                 conn.execute("COMMIT")
-                return 0.0
+                return 0.0, now
             conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
         # rows[-1] is the oldest of the `rate` most recent starts: a slot frees when it expires.
-        return max(rows[-1][0] + window - now, 0.001)
+        return max(rows[-1][0] + window - now, 0.001), 0.0
 
-    def _try_acquire_memory(self) -> float:
+    def _try_acquire_memory(self) -> tuple[float, float]:
         now = time.time()
         window = self.window
         stamps = self._memory
@@ -149,9 +182,9 @@ class RateLimiter:
         while stamps and (stamps[0] <= now - window or stamps[0] > now + window):
             stamps.popleft()
         if len(stamps) < self.rate:
-            stamps.append(now)
-            return 0.0
-        return max(stamps[-self.rate] + window - now, 0.001)
+            bisect.insort(stamps, now)
+            return 0.0, now
+        return max(stamps[-self.rate] + window - now, 0.001), 0.0
 
     def _connection(self) -> sqlite3.Connection:
         """The open connection, reopened when the file was deleted or replaced underneath us.

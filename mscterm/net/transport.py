@@ -8,6 +8,9 @@ tests. A session stacks them as ``LimitedTransport(DeadlineTransport(inner))``:
 * :class:`LimitedTransport` bounds the requests in flight (a few connections, as NCBI likes),
   waits for the shared :class:`~mscterm.net.ratelimit.RateLimiter` (every process on one cache
   directory shares it), and counts what was sent — retries included, as the server counts.
+  Through httpcore's ``trace`` extension it moves the request's stamp to the moment its
+  headers are written, so the time spent opening a connection cannot squeeze four arrivals
+  into one second.
 * :class:`DeadlineTransport` starts the clock *after* that wait: the deadline is about what the
   server does (connect, headers and body together), not about our own queue. The clock keeps
   running while the body streams, so a server sending one byte every few seconds, which never
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -36,7 +39,13 @@ __all__ = [
 class Limiter(Protocol):
     """Anything that can make a request wait for its turn (e.g. the shared RateLimiter)."""
 
-    async def acquire(self) -> None: ...
+    async def acquire(self) -> float:
+        """Wait for a turn; the stamp it was counted under."""
+        ...
+
+    def restamp(self, stamp: float) -> None:
+        """The request counted under ``stamp`` leaves now (its connection is ready)."""
+        ...
 
 
 class RequestDeadline(Exception):
@@ -138,6 +147,22 @@ class DeadlineTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+_DEPARTURES = ("http11.send_request_headers.started", "http2.send_request_headers.started")
+
+
+def _restamp_on_departure(request: httpx.Request, limiter: Limiter, stamp: float) -> None:
+    """Have httpcore's trace hook tell ``limiter`` when the request's headers really leave."""
+    outer = request.extensions.get("trace")
+
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if event in _DEPARTURES:
+            limiter.restamp(stamp)
+        if outer is not None:
+            await outer(event, info)
+
+    request.extensions = {**request.extensions, "trace": trace}
+
+
 class LimitedTransport(httpx.AsyncBaseTransport):
     """At most ``concurrency`` requests in flight, each started only when ``limiter`` allows.
 
@@ -156,8 +181,9 @@ class LimitedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await self._slots.acquire()
         try:
-            await self._limiter.acquire()
+            stamp = await self._limiter.acquire()
             self.requests_made += 1
+            _restamp_on_departure(request, self._limiter, stamp)
             response = await self._inner.handle_async_request(request)
             body = _body(response)
         except BaseException:
