@@ -1,14 +1,12 @@
-"""The fields of a PubMed article, one small reader each: dates, people, ids, pages, subjects.
+"""The fields of a PubMed article, one small reader each: people, ids, pages, subjects, text.
 
-Shared by the journal-article and book builders of :mod:`mscterm.ncbi.articles`. They walk
-children with ``find``/``findtext``/``iterchildren`` (no XPath, no per-record regular
-expressions) because they run for every article of every answer (``bench/bench_parse.py``).
+Shared by the journal-article and book builders of :mod:`mscterm.ncbi.articles` (dates are
+:mod:`mscterm.ncbi.pubdates`'). They walk children with ``find``/``findtext``/``iterchildren``
+(no XPath, no per-record regular expressions) because they run for every article of every
+answer (``bench/bench_parse.py``).
 
 Judgement calls (the DTD allows more than the record JSON can hold):
 
-* ``Season`` such as ``Spring`` gives ``month=None``; a month range such as ``Nov-Dec`` (or a
-  ``MedlineDate`` like ``1998 Dec-1999 Jan``) gives its *first* month, because it is a real
-  month and citation styles print the issue under it.
 * Authors with ``ValidYN="N"`` (names NCBI marks as wrong) are left out, as PubMed's page does.
 * ``comments`` keeps the correction/retraction/concern/update/comment links
   (:data:`COMMENT_TYPES`), never the thousands of ``Cites`` entries.
@@ -36,16 +34,13 @@ __all__ = [
     "authors",
     "comments",
     "elocation",
-    "history_date",
     "ids",
     "is_retracted",
     "keywords",
     "languages",
     "mesh",
     "pages",
-    "pub_date",
     "registry_ids",
-    "ymd",
 ]
 
 COMMENT_TYPES: frozenset[str] = frozenset(
@@ -68,73 +63,9 @@ COMMENT_TYPES: frozenset[str] = frozenset(
 )
 """CommentsCorrections RefTypes kept in ``Record.comments`` (what a safety reviewer must see)."""
 
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
 _ORCID_RE = re.compile(r"(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dXx])")
-_YEAR_RE = re.compile(r"\b(\d{4})\b")
 _ARTICLE_NUMBER_RE = re.compile(r"[A-Za-z]{0,6}[0-9]{1,10}[A-Za-z]{0,2}")
 CLINICALTRIALS_GOV = "clinicaltrials.gov"
-
-
-# -- dates ----------------------------------------------------------------------------------
-
-
-def _month(value: str | None) -> int | None:
-    """``Nov``, ``11``, ``Nov-Dec`` -> 11; seasons and junk -> None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value[:1].isdigit():
-        digits = value[:2] if value[:2].isdigit() else value[:1]
-        number = int(digits)
-        return number if 1 <= number <= 12 else None
-    return _MONTHS.get(value[:3].lower())
-
-
-def _year(value: str | None) -> int | None:
-    if value and len(value) >= 4 and value[:4].isdigit():
-        return int(value[:4])
-    return None
-
-
-def pub_date(date: etree._Element | None) -> tuple[int | None, int | None]:
-    """Year and month of a PubDate: Year + (Month | Season) or a free-text MedlineDate."""
-    if date is None:
-        return None, None
-    year = _year(date.findtext("Year"))
-    if year is not None:
-        month = date.findtext("Month")
-        if month is None:
-            month = date.findtext("Season")
-        return year, _month(month)
-    medline = date.findtext("MedlineDate")
-    if medline:
-        found = _YEAR_RE.search(medline)
-        if found:
-            rest = medline[found.end() :].strip()
-            return int(found.group(1)), _month(rest) if rest[:1].isalpha() else None
-    return None, None
-
-
-def ymd(date: etree._Element | None) -> tuple[int | None, int | None]:
-    """Year and month of a numeric date element (ArticleDate, ContributionDate, History)."""
-    if date is None:
-        return None, None
-    return _year(date.findtext("Year")), _month(date.findtext("Month"))
-
-
-def history_date(data: etree._Element | None) -> tuple[int | None, int | None]:
-    """The ``pubmed`` date of a PubmedData/PubmedBookData History: the last resort."""
-    history = data.find("History") if data is not None else None
-    if history is not None:
-        for date in history.iterchildren("PubMedPubDate"):
-            if date.get("PubStatus") == "pubmed":
-                return ymd(date)
-    return None, None
 
 
 # -- people ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from lxml import etree
 
 from mscterm.model import Author, Book, Record
 from mscterm.ncbi import article_fields as f
+from mscterm.ncbi.pubdates import history_date, pub_date, ymd
 from mscterm.ncbi.xmltext import opt, plain, text
 
 __all__ = ["ARTICLE_TAGS", "article_record"]
@@ -52,14 +53,14 @@ def _journal_record(el: etree._Element) -> Record | None:
     issue = journal.find("JournalIssue")
     data = el.find("PubmedData")
 
-    year, month = f.pub_date(issue.find("PubDate") if issue is not None else None)
+    year, month = pub_date(issue.find("PubDate") if issue is not None else None)
     if year is None:
         for date in article.iterchildren("ArticleDate"):
-            year, month = f.ymd(date)
+            year, month = ymd(date)
             if year is not None:
                 break
     if year is None:
-        year, month = f.history_date(data)
+        year, month = history_date(data)
 
     doi, pmcid = f.ids(data.find("ArticleIdList") if data is not None else None)
     author_list = article.find("AuthorList")
@@ -130,11 +131,11 @@ def _book_record(el: etree._Element) -> Record | None:
         more_doi, more_pmcid = f.ids(book_data.find("ArticleIdList"))
         doi, pmcid = doi or more_doi, pmcid or more_pmcid
 
-    year, month = f.ymd(doc.find("ContributionDate"))
+    year, month = ymd(doc.find("ContributionDate"))
     if year is None:
-        year, month = f.pub_date(book.find("PubDate"))
+        year, month = pub_date(book.find("PubDate"))
     if year is None:
-        year, month = f.history_date(book_data)
+        year, month = history_date(book_data)
 
     pub_types = [t for t in (plain(p.text) for p in doc.iterchildren("PublicationType")) if t]
     notes = f.comments(doc)

@@ -28,11 +28,12 @@ from mscterm.model import Record
 from mscterm.ncbi import parser
 from mscterm.ncbi.batching import BatchFetcher
 from mscterm.ncbi.errors import EUTILS_ERRORS, NetworkError
-from mscterm.ncbi.policy import TOOL, error_detail, retrying, scrub
+from mscterm.ncbi.policy import TOOL, Parser, error_detail, parsing, scrub
 from mscterm.ncbi.results import CitationMatch, CitationQuery, SearchResult
 from mscterm.net.ratelimit import RateLimiter
 from mscterm.net.retry import RetryPolicy
 from mscterm.net.session import DEFAULT_MAX_BODY, ServiceSession
+from mscterm.net.transport import Limiter
 
 __all__ = ["DEFAULT_TIMEOUT", "ECITMATCH_CHUNK", "TOOL", "EUtilsClient"]
 
@@ -59,6 +60,11 @@ def _field(text: str) -> str:
     return " ".join(text.replace("|", " ").split())
 
 
+def _parse_ecitmatch(body: bytes, *, warnings: list[str]) -> list[CitationMatch]:
+    """ECitMatch answers text (UTF-8), not XML, whatever ``retmode`` says."""
+    return parser.parse_ecitmatch(body.decode("utf-8", "replace"))
+
+
 def _optional(**values: str | None) -> dict[str, str]:
     return {k: str(v) for k, v in values.items() if v is not None and str(v) != ""}
 
@@ -77,7 +83,7 @@ class EUtilsClient:
         self,
         settings: Settings,
         *,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         max_retries: int = 4,
         batch_size: int = 200,
@@ -93,10 +99,12 @@ class EUtilsClient:
         self.max_retries = max_retries
         self.batch_size = batch_size
         self.backoff_base = backoff_base
-        self._own_limiter = limiter is None
-        self.limiter = limiter or RateLimiter(
-            settings.cache_dir / "ratelimit.sqlite3", settings.requests_per_second
-        )
+        self._own_limiter: RateLimiter | None = None
+        if limiter is None:  # the shared one of this cache directory, closed with the client
+            limiter = self._own_limiter = RateLimiter(
+                settings.cache_dir / "ratelimit.sqlite3", settings.requests_per_second
+            )
+        self.limiter: Limiter = limiter
         if isinstance(timeout, int | float):
             timeout = httpx.Timeout(float(timeout))
         self._session = ServiceSession(
@@ -143,8 +151,8 @@ class EUtilsClient:
             return
         self._closed = True
         await self._session.aclose()
-        if self._own_limiter:
-            self.limiter.close()
+        if self._own_limiter is not None:
+            self._own_limiter.close()
 
     # -- efetch ------------------------------------------------------------------------------
 
@@ -167,7 +175,7 @@ class EUtilsClient:
 
     async def _efetch_batch(self, batch: list[str]) -> list[Record]:
         params = {"db": "pubmed", "retmode": "xml", "id": ",".join(batch)}
-        return await self._call("efetch", params, self._parsing(parser.parse_pubmed_xml))
+        return await self._call("efetch", params, parser.parse_pubmed_xml)
 
     # -- esearch / count ---------------------------------------------------------------------
 
@@ -196,7 +204,7 @@ class EUtilsClient:
             "retmax": str(retmax),
         }
         params.update(_optional(sort=sort, datetype=datetype, mindate=mindate, maxdate=maxdate))
-        return await self._call("esearch", params, self._parsing(parser.parse_esearch))
+        return await self._call("esearch", params, parser.parse_esearch)
 
     async def count(
         self,
@@ -209,7 +217,7 @@ class EUtilsClient:
         """How many PubMed records match ``term`` (``rettype=count``: no ids transferred)."""
         params = {"db": "pubmed", "term": term, "retmode": "xml", "rettype": "count"}
         params.update(_optional(datetype=datetype, mindate=mindate, maxdate=maxdate))
-        result = await self._call("esearch", params, self._parsing(parser.parse_esearch))
+        result = await self._call("esearch", params, parser.parse_esearch)
         return result.count
 
     # -- elink -------------------------------------------------------------------------------
@@ -231,7 +239,7 @@ class EUtilsClient:
             "id": pmid,
             "retmode": "xml",
         }
-        linksets = await self._call("elink", params, self._parsing(parser.parse_elink))
+        linksets = await self._call("elink", params, parser.parse_elink)
         chosen = next((ls for ls in linksets if pmid in ls.ids), None)
         if chosen is None and len(linksets) == 1:
             chosen = linksets[0]
@@ -259,40 +267,21 @@ class EUtilsClient:
         for start in range(0, len(lines), ECITMATCH_CHUNK):
             chunk = lines[start : start + ECITMATCH_CHUNK]
             params = {"db": "pubmed", "retmode": "xml", "bdata": "\r".join(chunk)}
-            matches.extend(
-                await self._call(
-                    "ecitmatch",
-                    params,
-                    lambda body: parser.parse_ecitmatch(body.decode("utf-8", "replace")),
-                    method="GET",
-                )
-            )
+            matches.extend(await self._call("ecitmatch", params, _parse_ecitmatch, method="GET"))
         return matches
 
     # -- the one request path ----------------------------------------------------------------
-
-    def _parsing(self, parse: Callable[..., T]) -> Callable[[bytes], T]:
-        """``parse(body, warnings=…)`` whose warnings (ids dropped) reach drain_warnings."""
-
-        def parse_body(body: bytes) -> T:
-            notes: list[str] = []
-            try:
-                return parse(body, warnings=notes)
-            finally:
-                for note in notes:
-                    self._session.warn(note)
-
-        return parse_body
 
     async def _call(
         self,
         endpoint: Endpoint,
         params: dict[str, str],
-        parse: Callable[[bytes], T],
+        parse: Parser[T],
         *,
         method: Literal["GET", "POST"] = "POST",
     ) -> T:
-        """One E-utility request through the session, with ``tool``/``email``/``api_key``."""
+        """One E-utility request through the session, with ``tool``/``email``/``api_key``;
+        ``parse(body, warnings=…)`` gives the answer (see :func:`policy.parsing`)."""
         label = f"NCBI {endpoint}"
         if self._closed:
             raise NetworkError(f"{label} failed: the client is closed")
@@ -302,9 +291,8 @@ class EUtilsClient:
         if self.settings.api_key:
             data["api_key"] = self.settings.api_key
         path = "ecitmatch.cgi" if endpoint == "ecitmatch" else f"{endpoint}.fcgi"
-        return await self._session.call(
-            label, method, path, data, retrying(label, parse, self.settings.api_key)
-        )
+        checked = parsing(label, parse, self.settings.api_key, self._session.warn)
+        return await self._session.call(label, method, path, data, checked)
 
     def _scrub(self, text: str) -> str:
         return scrub(text, self.settings.api_key)

@@ -5,7 +5,7 @@
   ``api_key=…`` value and the key itself from any such text, and a filter on the ``httpx``
   logger applies it to httpx's own lines.
 * **Errors hide in 200s.** A 200 can carry the rate-limit JSON, an ``<ERROR>`` text, or a body
-  cut off mid-transfer; :func:`retrying` turns each into a retryable failure when it is
+  cut off mid-transfer; :func:`parsing` turns each into a retryable failure when it is
   transient, and into one final sentence when it is not (:func:`is_transient_error_text`).
 * **NCBI's own words.** A 4xx such as the 9,999 paging cap carries an ``<ERROR>`` sentence that
   tells the user more than the status does (:func:`error_detail`).
@@ -16,15 +16,16 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from mscterm.ncbi.errors import ErrorResponse, RateLimitedError, TruncatedResponse
 from mscterm.ncbi.safexml import check_rate_limit_body, message_text
 from mscterm.net.retry import Retryable
 
-__all__ = ["TOOL", "error_detail", "is_transient_error_text", "retrying", "scrub"]
+__all__ = ["TOOL", "Parser", "error_detail", "is_transient_error_text", "parsing", "scrub"]
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 TOOL = "mscterm"
 """Sent as ``tool`` with every request, as NCBI asks."""
@@ -85,17 +86,27 @@ def error_detail(head: bytes) -> str | None:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") or None
 
 
-def retrying(label: str, parse: Callable[[bytes], T], api_key: str | None) -> Callable[[bytes], T]:
-    """``parse`` for the session: NCBI's failures inside a 2xx body become retryable or final.
+class Parser(Protocol[T_co]):
+    """A parser of one E-utility's answer; ``warnings`` collects what it left out."""
+
+    def __call__(self, body: bytes, /, *, warnings: list[str]) -> T_co: ...
+
+
+def parsing(
+    label: str, parse: Parser[T], api_key: str | None, warn: Callable[[str], None]
+) -> Callable[[bytes], T]:
+    """``parse`` for the session: NCBI's failures inside a 2xx body become retryable or final,
+    and what the parser left out (ids that are not PMIDs) reaches ``warn``.
 
     The rate-limit JSON, a cut-off body and a transient ``<ERROR>`` are retried; any other
     ``<ERROR>`` is final, as one sentence naming ``label`` ("NCBI efetch reported an error: …").
     """
 
     def parse_body(body: bytes) -> T:
+        notes: list[str] = []
         try:
             check_rate_limit_body(body)
-            return parse(body)
+            return parse(body, warnings=notes)
         except RateLimitedError as exc:
             raise Retryable(
                 RateLimitedError(f"{label} failed: rate limit exceeded"),
@@ -113,6 +124,9 @@ def retrying(label: str, parse: Callable[[bytes], T], api_key: str | None) -> Ca
             if not is_transient_error_text(text):
                 raise error from None
             raise Retryable(error, f"transient error ({text})") from None
+        finally:
+            for note in notes:
+                warn(note)
 
     return parse_body
 

@@ -22,9 +22,9 @@ import random
 import time
 from dataclasses import dataclass
 
-from mscterm.net.errors import ServiceError
+from mscterm.net.errors import ErrorFamily, ServiceError
 
-__all__ = ["RetryPolicy", "Retryable", "parse_retry_after"]
+__all__ = ["RetryPolicy", "Retryable", "parse_retry_after", "status_failure"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +101,37 @@ def parse_retry_after(value: str | None) -> float | None:
     if math.isnan(seconds):
         return None
     return max(seconds, 0.0)
+
+
+def status_failure(
+    label: str,
+    status: int,
+    retry_after: float | None,
+    detail: str | None,
+    errors: ErrorFamily,
+    policy: RetryPolicy,
+) -> Exception:
+    """What a non-2xx answer means: 429 and 5xx may be retried, every other status is final.
+
+    ``detail`` is the service's own sentence from the error body (e.g. NCBI's "'retstart'
+    cannot be larger than 9998"); it tells the user more than the status does.
+    """
+    if status == 429:
+        shown = None if retry_after is None else min(retry_after, policy.max_retry_after)
+        return Retryable(
+            errors.rate_limited(f"{label} failed: HTTP 429 (rate limit exceeded)", shown),
+            "HTTP 429",
+            retry_after=retry_after,
+        )
+    if status >= 500:
+        return Retryable(
+            errors.server(f"{label} failed: HTTP {status}", status),
+            f"HTTP {status}",
+            retry_after=retry_after,
+        )
+    what = f"HTTP {status}"
+    if 300 <= status < 400:
+        what += " (redirect not followed)"
+    if detail:
+        what += f": {detail}"
+    return errors.server(f"{label} failed: {what}", status)

@@ -33,7 +33,7 @@ import httpx
 
 from mscterm.config import ConfigError, check_url
 from mscterm.net.errors import ErrorFamily, ServiceError
-from mscterm.net.retry import Retryable, RetryPolicy, parse_retry_after
+from mscterm.net.retry import Retryable, RetryPolicy, parse_retry_after, status_failure
 from mscterm.net.transport import (
     DeadlineTransport,
     LimitedTransport,
@@ -82,7 +82,9 @@ class ServiceSession:
 
     ``service`` names the service in messages ("NCBI"); ``errors`` are the service's error
     classes; ``scrub`` removes secrets from any text taken from an exception; ``error_detail``
-    extracts the service's own words from the start of an error answer.
+    extracts the service's own words from the start of an error answer. Redirects are not
+    followed unless asked (ClinicalTrials.gov redirects an old NCT id to its current one);
+    each hop passes the limiter and has its own deadline.
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class ServiceSession:
         deadline: float | None = None,
         max_body: int = DEFAULT_MAX_BODY,
         concurrency: int = 3,
+        follow_redirects: bool = False,
         headers: Mapping[str, str] | None = None,
         scrub: Callable[[str], str] = str,
         error_detail: Callable[[bytes], str | None] | None = None,
@@ -124,7 +127,7 @@ class ServiceSession:
         self._http = httpx.AsyncClient(
             transport=self.transport,
             timeout=timeout or httpx.Timeout(30.0, connect=10.0),
-            follow_redirects=False,
+            follow_redirects=follow_redirects,
             headers=dict(headers or {}),
         )
 
@@ -225,7 +228,15 @@ class ServiceSession:
             try:
                 if not 200 <= response.status_code < 300:
                     head = await self._read(label, response, ERROR_BODY_LIMIT, prefix=True)
-                    raise self._status_failure(label, response, head)
+                    detail = self._error_detail(head) if self._error_detail else None
+                    raise status_failure(
+                        label,
+                        response.status_code,
+                        parse_retry_after(response.headers.get("Retry-After")),
+                        self._scrub(detail) if detail else None,
+                        self.errors,
+                        self.policy,
+                    )
                 body = await self._read(label, response, self.max_body)
             finally:
                 await response.aclose()
@@ -294,29 +305,3 @@ class ServiceSession:
             f"{label} failed: the answer is larger than {_size(self.max_body)}; refused",
             response.status_code,
         )
-
-    def _status_failure(self, label: str, response: httpx.Response, head: bytes) -> Exception:
-        """A non-2xx answer: 429 and 5xx may be retried, every other status is final."""
-        status = response.status_code
-        errors = self.errors
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if status == 429:
-            shown = None if retry_after is None else min(retry_after, self.policy.max_retry_after)
-            return Retryable(
-                errors.rate_limited(f"{label} failed: HTTP 429 (rate limit exceeded)", shown),
-                "HTTP 429",
-                retry_after=retry_after,
-            )
-        if status >= 500:
-            return Retryable(
-                errors.server(f"{label} failed: HTTP {status}", status),
-                f"HTTP {status}",
-                retry_after=retry_after,
-            )
-        what = f"HTTP {status}"
-        if 300 <= status < 400:
-            what += " (redirect not followed)"
-        detail = self._error_detail(head) if self._error_detail is not None else None
-        if detail:
-            what += f": {self._scrub(detail)}"
-        return errors.server(f"{label} failed: {what}", status)
