@@ -72,7 +72,8 @@ def default_transport(base_url: str) -> httpx.AsyncBaseTransport:
 
 
 class _WrappedStream(httpx.AsyncByteStream):
-    """A response body that runs ``read`` for every chunk and ``done`` once when closed."""
+    """A response body whose every chunk must arrive before ``when`` (a loop time, if set),
+    and that calls ``done`` once when it is closed."""
 
     def __init__(
         self,
