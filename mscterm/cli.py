@@ -134,6 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
     except BrokenPipeError:
         return OK
+    except OSError as exc:  # a storage failure no command caught: one line, DESIGN's exit code
+        code = getattr(exc, "exit_code", None)
+        if not isinstance(code, int):
+            raise
+        print(f"mscterm: {exc}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

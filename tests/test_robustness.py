@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,8 +20,9 @@ import pytest
 
 import mscterm.commands.cache as cache_cmd
 from mscterm.cli import main
+from mscterm.model import AbstractSection
 from mscterm.store import RecordStore, SnapshotError, StoreError
-from tests.test_store import make_record
+from tests.conftest import make_record
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,7 +31,7 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
-    from tests.test_store import make_record
+    from tests.conftest import make_record
     from mscterm.store import RecordStore
 
     cache, first, last, label = Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
@@ -49,7 +51,8 @@ KILLED_WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
-    from tests.test_store import make_record
+    from tests.conftest import make_record
+    from mscterm.model import AbstractSection
     from mscterm.store import RecordStore
 
     store = RecordStore(Path(sys.argv[2]))
@@ -57,7 +60,7 @@ KILLED_WRITER = textwrap.dedent(
     while True:
         store.put([
             make_record(batch_no * 50 + i, title=f"Batch {batch_no} item {i}.",
-                        abstract="stromal " * 2500 + "END")
+                        abstract=[AbstractSection(None, "stromal " * 2500 + "END")])
             for i in range(50)
         ])
         if batch_no == 2:
@@ -111,7 +114,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
             else:
                 assert rec.title in (f"Written by A ({n}).", f"Written by B ({n}).")
         assert [f for f in store.verify() if not f.fixed] == []
-        from mscterm.index import SearchIndex
+        from mscterm.store import SearchIndex
 
         with SearchIndex(store.index_path) as index:
             assert set(index.ids()) == ids
@@ -171,7 +174,13 @@ def test_damaged_cache_is_moved_aside_and_the_command_works(env: Path, capsys, h
     captured = capsys.readouterr()
     assert "mscterm: warning: the cache was damaged and has been moved aside to" in captured.err
     assert "Traceback" not in captured.err
-    assert "records:         0 fetched" in captured.out
+    # Issue 14: what the damaged file still holds is salvaged (a third of it when truncated to
+    # a third; nothing from garbage), and stats counts exactly that.
+    found = re.search(r"salvaged (\d+) of \d+ records", captured.err)
+    assert found is not None, captured.err
+    salvaged = int(found.group(1))
+    assert salvaged == 0 if how == "garbage" else 900 <= salvaged <= 1000
+    assert f"records:         {salvaged:,} fetched" in captured.out
     moved = list(env.glob("records.corrupt-*"))
     assert len(moved) == 1 and (moved[0] / "cache.db").exists()
     with RecordStore(env) as store:
@@ -183,7 +192,7 @@ def test_damaged_cache_is_moved_aside_and_the_command_works(env: Path, capsys, h
 def test_damaged_cache_found_while_reading_is_rebuilt(env: Path) -> None:
     with RecordStore(env) as store:
         store.put([make_record(n) for n in range(2000)])
-        store._cache.close()
+        store.records.cache.close()  # the diskcache connection reopens on the next call
         _damage(env, "truncated")
         # The open store meets the damage on a later read: it recovers instead of crashing.
         for n in range(0, 2000, 100):
@@ -194,7 +203,7 @@ def test_damaged_cache_found_while_reading_is_rebuilt(env: Path) -> None:
 
 
 def test_damaged_index_is_rebuilt_from_the_store(env: Path) -> None:
-    from mscterm.index import SearchIndex
+    from mscterm.store import SearchIndex
 
     with RecordStore(env) as store:
         store.put([make_record(1), make_record(2)])
@@ -277,7 +286,12 @@ def test_full_disk_is_a_clear_error_and_keeps_what_was_cached(
     big = tmp_path / "big.jsonl"
     with open(big, "w", encoding="utf-8") as fh:
         for n in range(100, 3100):
-            fh.write(json.dumps(make_record(n, abstract="karyotype " * 300).to_json()) + "\n")
+            fh.write(
+                json.dumps(
+                    make_record(n, abstract=[AbstractSection(None, "karyotype " * 300)]).to_json()
+                )
+                + "\n"
+            )
     assert main(["cache", "import", str(big), "--cache-dir", str(cache)]) == 2
     err = capsys.readouterr().err
     assert "mscterm: no space left on the disk holding the cache" in err

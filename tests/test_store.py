@@ -13,35 +13,13 @@ import diskcache
 import pytest
 
 import mscterm.store as store_mod
-from mscterm.model import AbstractSection, Author, MeshHeading, Record
+import mscterm.store.codec as codec_mod
+from mscterm.model import Author, Record
 from mscterm.state import UserState
 from mscterm.store import Finding, RecordStore, SnapshotError
+from tests.conftest import make_record
 
-
-def make_record(
-    n: int,
-    *,
-    source: str = "pubmed",
-    title: str | None = None,
-    doi: str | None = None,
-    abstract: str | None = None,
-) -> Record:
-    """A fictional full PubMed record 9000000n (or a citation-level one with source='seed')."""
-    pmid = str(90000000 + n)
-    return Record(
-        id=pmid,
-        pmid=pmid,
-        title=title or f"Fictional mesenchymal stromal cell safety study {n}.",
-        authors=[Author(family="Testperson", given="Alex", initials="A")],
-        journal="Journal of Fictional Results",
-        journal_abbrev="J Fict Res",
-        year=2010 + n % 10,
-        doi=doi,
-        abstract=[] if source == "seed" else [AbstractSection(None, abstract or f"Abstract {n}.")],
-        mesh=[MeshHeading("Mesenchymal Stem Cells", True, ["cytology"])],
-        publication_types=["Journal Article"],
-        source=source,
-    )
+__all__ = ["doi_seed", "make_record", "write_seed"]  # shared with test_cache_cli and robustness
 
 
 def doi_seed(doi: str, title: str = "A landmark known only by its DOI.") -> Record:
@@ -104,7 +82,7 @@ def test_records_are_stored_as_versioned_json_text_not_pickle(store: RecordStore
 
 def test_other_schema_version_is_absent_not_a_crash(store: RecordStore, monkeypatch) -> None:
     store.put([make_record(3)])
-    monkeypatch.setattr(store_mod, "_VERSION", str(store_mod.SCHEMA_VERSION + 1))
+    monkeypatch.setattr(codec_mod, "RECORD_VERSION", str(store_mod.SCHEMA_VERSION + 1))
     assert store.get("90000003") is None
     assert not store.has_full("90000003")
     # The newer schema's fetch then replaces it.
@@ -288,7 +266,7 @@ def test_stats_counts_what_is_cached(tmp_path: Path) -> None:
 
 
 def test_verify_rebuilds_an_index_out_of_step(store: RecordStore) -> None:
-    from mscterm.index import SearchIndex
+    from mscterm.store import SearchIndex
 
     store.put([make_record(60), make_record(61)])
     assert store.verify() == []
@@ -303,7 +281,7 @@ def test_verify_rebuilds_an_index_out_of_step(store: RecordStore) -> None:
 
 
 def test_index_is_fed_on_put(store: RecordStore) -> None:
-    from mscterm.index import SearchIndex
+    from mscterm.store import SearchIndex
 
     store.put([make_record(62, title="Chromosomal aberrations in fictional cultures.")])
     with SearchIndex(store.index_path) as index:
@@ -311,7 +289,7 @@ def test_index_is_fed_on_put(store: RecordStore) -> None:
 
 
 def test_clear_empties_cache_and_index_but_keeps_user_state(tmp_path: Path) -> None:
-    from mscterm.index import SearchIndex
+    from mscterm.store import SearchIndex
 
     state_dir = tmp_path / "cache-state"
     UserState(state_dir).set_marks(["90000070"])

@@ -19,21 +19,19 @@ from mscterm.commands._common import say
 from mscterm.config import Settings
 from mscterm.exitcodes import NOT_FOUND, OK
 from mscterm.model import Record
-from mscterm.topics import REVIEW_ID, TopicMap, TopicsError, count_by_topic, load_topics
+from mscterm.topics import (
+    REVIEW_ID,
+    TopicMap,
+    TopicsError,
+    count_by_topic,
+    load_topics,
+    read_seed_records,
+)
 
 
 def _seed_records() -> dict[str, Record]:
     """Every record of the shipped seed snapshot (empty if it cannot be read)."""
-    records: dict[str, Record] = {}
-    try:
-        with resources.seed_records_path().open(encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    rec = Record.from_json(json.loads(line))
-                    records[rec.id] = rec
-    except (OSError, ValueError, TypeError):
-        return {}
-    return records
+    return read_seed_records()
 
 
 def _cached_counts(topic_map: TopicMap, settings: Settings) -> dict[str, int] | None:

@@ -1,0 +1,307 @@
+"""What goes into the cache and what may come out of it: text values, checked on the way back.
+
+* A record is stored as ``"<schema>|<stored_at>|<source>|<json>"`` and a trial as
+  ``"<trial schema>|<stored_at>|ctgov|<json>"``: the header lets ``stats`` and the downgrade check
+  read age and kind without decoding JSON, and a value written by another schema version reads
+  as absent (it is fetched again). TTL'd results are ``"<schema>|<json>"``.
+* Every decoded record or trial is checked field by field before it becomes a dataclass: a cache
+  file is untrusted input (another version, a bad disk, a hostile edit), and a title that is a
+  number must read as "absent", not crash the CLI later.
+
+Pure functions over text: nothing here imports diskcache or SQLite, so the seed reader (used by
+the topic map at start-up) stays light. The diskcache serializer is :mod:`mscterm.store.disk`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mscterm.model import PMID_RE, SCHEMA_VERSION, TRIAL_SCHEMA_VERSION, Record, Trial
+from mscterm.model.ids import NCT_RE
+
+RECORD_KEY = "r:"
+"""``r:<record id>`` in the records cache: one record."""
+ALIAS_KEY = "a:"
+"""``a:<doi:…|cite:…>`` in the answers cache: the PMID of the fetched record for that id."""
+MISSING_KEY = "m:"
+"""``m:<id>`` in the answers cache (TTL'd): PubMed recently said it does not have the id."""
+RESULT_KEY = "q:"
+"""``q:<key>`` in the answers cache (TTL'd): an esearch/elink/count answer."""
+TRIAL_KEY = "t:"
+"""``t:<NCT id>`` in the trials cache: one registered trial."""
+
+RECORD_VERSION = str(SCHEMA_VERSION)
+TRIAL_VERSION = str(TRIAL_SCHEMA_VERSION)
+SOURCES = frozenset({"pubmed", "seed"})
+_JSON_SEP = (",", ":")
+
+
+# -- headers -----------------------------------------------------------------------------------
+def header(value: Any, version: str | None = None) -> tuple[float, str, str] | None:
+    """(stored_at, source, json) of a stored value of ``version`` (default: the record
+    schema's), else ``None``."""
+    if not isinstance(value, str):
+        return None
+    parts = value.split("|", 3)
+    if len(parts) != 4 or parts[0] != (version or RECORD_VERSION):
+        return None
+    try:
+        return float(parts[1]), parts[2], parts[3]
+    except ValueError:
+        return None
+
+
+def stored_version(value: Any) -> str | None:
+    """The schema version a stored value names (``None`` when it names none)."""
+    if not isinstance(value, str):
+        return None
+    version = value.partition("|")[0]
+    return version if version.isdigit() else None
+
+
+# -- records -----------------------------------------------------------------------------------
+def dumps(data: Any) -> str:
+    """Compact JSON, as stored and exported."""
+    return json.dumps(data, ensure_ascii=False, separators=_JSON_SEP)
+
+
+def encode_record(record: Record, stored_at: float) -> tuple[str, str]:
+    """(stored value, its JSON part): the JSON part is compared to skip unchanged records."""
+    body = dumps(record.to_json())
+    return f"{RECORD_VERSION}|{stored_at:.3f}|{record.source.replace('|', '_')}|{body}", body
+
+
+def decode_record(value: Any, rid: str | None = None) -> Record | None:
+    """The record of a stored value, or ``None`` if it is another schema, damaged or ill-shaped."""
+    head = header(value)
+    if head is None:
+        return None
+    try:
+        record = record_from_json(json.loads(head[2]))
+    except (ValueError, RecursionError):
+        return None
+    return record if rid is None or record.id == rid else None
+
+
+def record_from_json(data: Any) -> Record:
+    """Untrusted record JSON -> Record, or ``ValueError`` saying what is wrong with it."""
+    check_record_shape(data)
+    try:
+        record = Record.from_json(data)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"not a record ({exc})") from None
+    validate_record(record)
+    return record
+
+
+def validate_record(record: Record) -> None:
+    """Refuse records the rest of mscterm could not key correctly (raises ``ValueError``)."""
+    rid = record.id
+    if not isinstance(rid, str) or not rid or not rid.isprintable() or rid != rid.strip():
+        raise ValueError(f"record id {rid!r} is empty or not printable")
+    if record.pmid:
+        if record.pmid != rid:
+            raise ValueError(f"record id {rid!r} does not match its pmid {record.pmid!r}")
+        if not PMID_RE.match(rid):
+            raise ValueError(f"pmid {rid!r} is not 1-9 digits")
+    elif not rid.startswith(("doi:", "cite:")):
+        raise ValueError(f"record id {rid!r} without a pmid must start with doi: or cite:")
+
+
+# -- trials ------------------------------------------------------------------------------------
+def encode_trial(trial: Trial, stored_at: float) -> tuple[str, str]:
+    """(stored value, its JSON part), in the record header's layout with source ``ctgov``."""
+    body = dumps(trial.to_json())
+    return f"{TRIAL_VERSION}|{stored_at:.3f}|ctgov|{body}", body
+
+
+def decode_trial(value: Any, nct: str | None = None) -> Trial | None:
+    """The trial of a stored value, or ``None`` if it is another schema, damaged or ill-shaped."""
+    head = header(value, TRIAL_VERSION)
+    if head is None:
+        return None
+    try:
+        data = json.loads(head[2])
+        check_trial_shape(data)
+        trial = Trial.from_json(data)
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return None
+    return trial if nct is None or trial.nct_id == nct else None
+
+
+def validate_trial(trial: Trial) -> None:
+    """Refuse a trial that cannot be keyed by its NCT id (raises ``ValueError``)."""
+    if not isinstance(trial.nct_id, str) or not NCT_RE.fullmatch(trial.nct_id):
+        raise ValueError(f"trial id {trial.nct_id!r} is not NCT + 8 digits")
+
+
+# -- results -----------------------------------------------------------------------------------
+def encode_result(value: Any) -> str:
+    """A JSON-serialisable answer as stored text (``TypeError`` for anything else)."""
+    return f"{RECORD_VERSION}|{dumps(value)}"
+
+
+def decode_result(value: Any) -> Any | None:
+    """The answer of a stored result, or ``None`` when it is another version or unreadable."""
+    if not isinstance(value, str):
+        return None
+    version, _, body = value.partition("|")
+    if version != RECORD_VERSION:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+# -- shapes ------------------------------------------------------------------------------------
+def _fail(name: str, what: str) -> None:
+    raise ValueError(f"{name!r} must be {what}")
+
+
+def _scalars(
+    data: Any,
+    where: str,
+    *,
+    text: tuple[str, ...] = (),
+    opt_text: tuple[str, ...] = (),
+    opt_int: tuple[str, ...] = (),
+    flags: tuple[str, ...] = (),
+    texts: tuple[str, ...] = (),
+) -> None:
+    """Check one JSON object's plain fields; absent keys are fine (the dataclass default)."""
+    if type(data) is not dict:
+        _fail(where.rstrip(".") or "record", "an object")
+    for key in text:
+        if key in data and type(data[key]) is not str:
+            _fail(where + key, "a string")
+    for key in opt_text:
+        value = data.get(key)
+        if value is not None and type(value) is not str:
+            _fail(where + key, "a string or null")
+    for key in opt_int:
+        value = data.get(key)
+        if value is not None and type(value) is not int:
+            _fail(where + key, "an integer or null")
+    for key in flags:
+        value = data.get(key)
+        if value is not None and type(value) is not bool:
+            _fail(where + key, "true or false")
+    for key in texts:
+        value = data.get(key)
+        if value is not None and (
+            type(value) is not list or any(type(v) is not str for v in value)
+        ):
+            _fail(where + key, "a list of strings")
+
+
+def _items(data: dict[str, Any], key: str, where: str = "") -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if type(value) is not list:
+        _fail(where + key, "a list")
+    return value
+
+
+_RECORD_TEXTS: tuple[str, ...] = (
+    "pmid",
+    "journal",
+    "journal_abbrev",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+)
+_RECORD_TEXTS += ("pmcid", "language", "resolution")
+_TRIAL_TEXTS: tuple[str, ...] = (
+    "official_title",
+    "status",
+    "study_type",
+    "start_date",
+    "completion_date",
+)
+_TRIAL_TEXTS += ("primary_completion_date", "results_first_posted", "sponsor")
+_PERSON = ("family", "given", "initials", "suffix", "collective", "orcid")
+
+
+def check_record_shape(data: Any) -> None:
+    """Type checks for untrusted record JSON, so later code cannot trip over a wrong type."""
+    if type(data) is not dict:
+        raise ValueError("not a JSON object")
+    if type(data.get("id")) is not str:
+        _fail("id", "a string")
+    _scalars(
+        data,
+        "",
+        text=("title",),
+        opt_text=_RECORD_TEXTS,
+        opt_int=("year", "month"),
+        flags=("retracted", "authors_complete"),
+        texts=("publication_types", "keywords", "languages", "registry_ids", "provenance"),
+    )
+    if data.get("source", "pubmed") not in SOURCES:
+        raise ValueError("source must be pubmed or seed")
+    people = [("authors", a) for a in _items(data, "authors")]
+    for section in _items(data, "abstract"):
+        _scalars(section, "abstract.", text=("text",), opt_text=("label",))
+        if type(section.get("text")) is not str:
+            _fail("abstract.text", "a string")
+    for heading in _items(data, "mesh"):
+        _scalars(heading, "mesh.", text=("descriptor",), flags=("major",), texts=("qualifiers",))
+    for comment in _items(data, "comments"):
+        if type(comment) is not dict or any(
+            v is not None and type(v) is not str for v in comment.values()
+        ):
+            _fail("comments", "a list of objects of strings")
+    book = data.get("book")
+    if book is not None:
+        _scalars(book, "book.", opt_text=("booktitle", "publisher", "location", "chapter"))
+        people += [("book.editors", e) for e in _items(book, "editors", "book.")]
+    for where, person in people:
+        _scalars(person, where + ".", opt_text=_PERSON)
+
+
+def check_trial_shape(data: Any) -> None:
+    """Type checks for untrusted trial JSON (DESIGN.md's Trial shape)."""
+    if type(data) is not dict:
+        raise ValueError("not a JSON object")
+    if type(data.get("nct_id")) is not str:
+        _fail("nct_id", "a string")
+    _scalars(
+        data,
+        "",
+        text=("title", "source"),
+        opt_text=_TRIAL_TEXTS,
+        opt_int=("enrollment",),
+        flags=("has_results",),
+        texts=("phases", "conditions"),
+    )
+    if data.get("design") is not None:
+        _scalars(data["design"], "design.", opt_text=("allocation", "model", "purpose", "masking"))
+    for item in _items(data, "interventions"):
+        _scalars(item, "interventions.", text=("name",), opt_text=("type",))
+    for item in _items(data, "publications"):
+        _scalars(item, "publications.", text=("citation",), opt_text=("pmid", "type"))
+    events = data.get("adverse_events")
+    if events is None:
+        return
+    _scalars(
+        events, "adverse_events.", opt_text=("time_frame", "description", "frequency_threshold")
+    )
+    counts: tuple[str, ...] = (
+        "deaths_affected",
+        "deaths_at_risk",
+        "serious_affected",
+        "serious_at_risk",
+    )
+    counts += ("other_affected", "other_at_risk")
+    for group in _items(events, "groups", "adverse_events."):
+        _scalars(group, "groups.", text=("id", "title"), opt_int=counts)
+    for kind in ("serious", "other"):
+        for event in _items(events, kind, "adverse_events."):
+            _scalars(event, kind + ".", text=("term",))
+            _scalars(event, kind + ".", opt_text=("organ_system", "vocabulary", "assessment"))
+            for stat in _items(event, "stats", kind + "."):
+                _scalars(stat, "stats.", text=("group",), opt_int=("events", "affected", "at_risk"))
