@@ -372,3 +372,194 @@ def test_import_api_raises_snapshot_error(env: Path, tmp_path: Path) -> None:
     path.write_bytes(b"\xff\n")
     with RecordStore(env) as store, pytest.raises(SnapshotError, match="line 1"):
         store.import_jsonl(path)
+
+
+# -- issue 14, as real processes -----------------------------------------------------------------
+def _run(tmp_path: Path, *args: str, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+    """``mscterm ARGS`` in a fresh interpreter on tmp cache/state dirs (no network)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSCTERM_", "NCBI_"))}
+    env |= {
+        "MSCTERM_CACHE_DIR": str(tmp_path / "cache"),
+        "MSCTERM_STATE_DIR": str(tmp_path / "state"),
+        "MSCTERM_CONFIG": str(tmp_path / "no-config.toml"),
+        "MSCTERM_EUTILS_URL": "http://127.0.0.1:9/",
+    }
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(
+        [sys.executable, "-m", "mscterm", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def _one_line(proc: subprocess.CompletedProcess) -> str:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("mscterm: ") and proc.stderr.count("\n") == 1, proc.stderr
+    return proc.stderr
+
+
+class _Payload:
+    """Unpickling this creates ``marker``: proof that a cache row ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_tampered_cache_runs_no_code(tmp_path: Path) -> None:
+    import diskcache
+
+    marker = tmp_path / "pwned"
+    with RecordStore(tmp_path / "cache") as store:
+        store.put([make_record(1), make_record(2)])
+    raw = diskcache.Cache(str(tmp_path / "cache" / "records"))  # pickles what is not text
+    raw.set("r:90000001", _Payload(marker))  # a value in pickle mode
+    raw.set(_Payload(marker), "x")  # a pickled key
+    raw.close()
+    lookup = _run(tmp_path, "lookup", "90000001", "90000002", "--offline", "--json")
+    assert not marker.exists()
+    assert lookup.returncode == 1 and "not found: 90000001" in lookup.stderr, lookup.stderr
+    assert [r["id"] for r in json.loads(lookup.stdout)] == ["90000002"]
+    stats = _run(tmp_path, "cache", "stats")
+    assert not marker.exists()
+    assert stats.returncode == 0 and "unreadable:      1 records" in stats.stdout, stats.stderr
+    verify = _run(tmp_path, "cache", "verify")
+    assert not marker.exists()
+    assert verify.returncode == 0, verify.stderr
+    assert "2 cache row(s) mscterm did not write (pickled or of a foreign type)" in verify.stdout
+    assert "cache repaired: 1 records" in verify.stdout
+    assert "Traceback" not in lookup.stderr + stats.stderr + verify.stderr
+
+
+# Injected into a real mscterm process (PYTHONPATH): every write into the search index's FTS
+# table fails as SQLite fails on a full disk. A tmpfs that fills up does the same where it can be
+# mounted (test_full_disk_is_a_clear_error_and_keeps_what_was_cached); this needs no mount.
+FULL_DISK_HOOK = textwrap.dedent(
+    """
+    import sqlite3
+
+    _connect = sqlite3.connect
+
+    class _FullDisk(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql.lstrip().upper().startswith("INSERT INTO FT("):
+                exc = sqlite3.OperationalError("database or disk is full")
+                exc.sqlite_errorcode, exc.sqlite_errorname = 13, "SQLITE_FULL"
+                raise exc
+            return super().execute(sql, *args)
+
+    def connect(database, *args, **kwargs):
+        if str(database).endswith("index.sqlite3"):
+            kwargs["factory"] = _FullDisk
+        return _connect(database, *args, **kwargs)
+
+    sqlite3.connect = connect
+    """
+)
+
+
+def test_a_full_disk_keeps_the_healthy_index_and_says_disk_full(tmp_path: Path) -> None:
+    from mscterm.store import SearchIndex
+
+    cache = tmp_path / "cache"
+    with RecordStore(cache) as store:
+        store.put([make_record(n, title=f"Karyotype study {n}.") for n in range(10)])
+    snapshot = tmp_path / "more.jsonl"
+    more = [make_record(n, title=f"Karyotype follow-up {n}.") for n in range(100, 150)]
+    snapshot.write_text("".join(json.dumps(r.to_json()) + "\n" for r in more), encoding="utf-8")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(FULL_DISK_HOOK, encoding="utf-8")
+    proc = _run(tmp_path, "cache", "import", str(snapshot), pythonpath=hook)
+    err = _one_line(proc)
+    assert "disk full" in err and "search index" in err
+    # 2 until commands/cache.py maps StoreError.exit_code (DESIGN.md: 4, local storage failed).
+    assert proc.returncode in (2, 4)
+    assert not list(cache.glob("index.sqlite3.corrupt-*")), "a full disk is not damage"
+    with SearchIndex(cache / "index.sqlite3") as index:
+        assert sorted(index.search("karyotype", limit=100)) == [
+            str(90000000 + n) for n in range(10)
+        ]
+    with RecordStore(cache) as store:
+        assert len(store) == 60, "the records were cached before the index failed"
+        assert any("lacked 50 cached record(s)" in f for f in store.verify())
+        assert len(store.search("karyotype", limit=100)) == 60
+
+
+def test_one_damaged_page_does_not_discard_the_cache(tmp_path: Path) -> None:
+    import random
+
+    cache = tmp_path / "cache"
+    with RecordStore(cache) as store:
+        for start in range(0, 2000, 500):
+            store.put([make_record(n) for n in range(start, start + 500)])
+    db = cache / "records" / "cache.db"
+    with open(db, "r+b") as fh:  # 4 KiB of noise into the middle of the file
+        fh.seek(db.stat().st_size // 2)
+        fh.write(random.Random(7).randbytes(4096))
+    proc = _run(tmp_path, "cache", "verify")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    found = re.search(
+        r"fixed: the cache was damaged and has been moved aside to (\S+); "
+        r"salvaged (\d+) of 2000 records into a fresh cache",
+        proc.stdout,
+    )
+    assert found is not None, proc.stdout
+    salvaged = int(found.group(2))
+    assert 1980 <= salvaged < 2000  # the rows of the one or two damaged pages are lost
+    assert f"cache repaired: {salvaged:,} records" in proc.stdout
+    assert Path(found.group(1), "cache.db").is_file(), "the damaged file is kept"
+    with RecordStore(cache) as store:
+        kept = sorted(store.ids())[:3]
+    lookup = _run(tmp_path, "lookup", *kept, "--offline", "--json")
+    assert lookup.returncode == 0, lookup.stderr
+    assert [r["id"] for r in json.loads(lookup.stdout)] == kept
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lookup", "90000001", "--offline"),
+        ("search", "karyotype", "--offline"),
+        ("cache", "stats"),
+        ("cache", "verify"),
+    ],
+)
+def test_a_file_where_the_records_folder_belongs_is_one_line(tmp_path: Path, args) -> None:
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "records").write_text("a file, not the cache folder", encoding="utf-8")
+    proc = _run(tmp_path, *args)
+    err = _one_line(proc)
+    assert "exists but is not a folder" in err
+    assert proc.returncode == 2  # bad input: the configured cache path cannot hold a cache
+    assert (tmp_path / "cache" / "records").read_text(encoding="utf-8").startswith("a file")
+
+
+def test_a_cached_record_of_the_wrong_shape_reads_as_absent(tmp_path: Path) -> None:
+    import diskcache
+
+    from mscterm.model import SCHEMA_VERSION
+
+    with RecordStore(tmp_path / "cache") as store:
+        store.put([make_record(n) for n in (1, 2, 3)])
+    raw = diskcache.Cache(str(tmp_path / "cache" / "records"))
+    for n, change in ((2, {"authors": 5, "title": 5}), (3, {"year": "x"})):
+        data = make_record(n).to_json() | change
+        raw.set(f"r:{90000000 + n}", f"{SCHEMA_VERSION}|0|pubmed|{json.dumps(data)}")
+    raw.close()
+    for fmt in ((), ("--json",), ("--bibtex",)):
+        proc = _run(tmp_path, "lookup", "90000001", "90000002", "90000003", "--offline", *fmt)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.returncode == 1 and "not found: 90000002 90000003" in proc.stderr
+        assert "90000001" in proc.stdout
+    verify = _run(tmp_path, "cache", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert "fixed: 2 unreadable record(s) were removed" in verify.stdout
+    assert "cache repaired: 1 records" in verify.stdout
