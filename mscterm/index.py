@@ -4,7 +4,8 @@ help screen and ``commands/search.py`` move to asking the store (remove it once 
 """
 
 from mscterm.store.fts import INDEX_SCHEMA, IndexCorruptError, IndexError_, SearchIndex
-from mscterm.store.query import QUERY_HELP, clean_query, compile_query
+from mscterm.store.query import QUERY_HELP, clean_query
+from mscterm.store.ranking import compile_query
 
 __all__ = [
     "INDEX_SCHEMA",

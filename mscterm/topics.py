@@ -134,8 +134,8 @@ class _RuleIndex:
         # prefix terms grouped by their first `head` letters: one dict lookup per word
         self.head = min((len(p) for p in prefixes), default=1)
         self.prefix: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        for p, labels in prefixes.items():
-            self.prefix.setdefault(p[: self.head], []).append((p, frozenset(labels)))
+        for p, prefix_labels in prefixes.items():
+            self.prefix.setdefault(p[: self.head], []).append((p, frozenset(prefix_labels)))
 
     def labels(
         self, record: Record, tokens: list[str] | None = None, *, any_: bool = False

@@ -11,7 +11,7 @@ Modules, one job each (``docs/ARCHITECTURE.md`` has the map):
 * :mod:`.writing`     batches of records (aliases, no downgrades) and trials;
 * :mod:`.maintenance` stats, verify, clear, JSON-lines import and export;
 * :mod:`.query`       the offline search's query language (:data:`QUERY_HELP`);
-* :mod:`.fts`         the SQLite FTS5 index; :mod:`.ranking` how a query runs over it;
+* :mod:`.fts`         the SQLite FTS5 index; :mod:`.ranking` query -> FTS5 tiers -> ranked ids;
 * :mod:`.searching`   the index's life beside the records (fed, checked, rebuilt).
 
 Names are imported lazily: ``from mscterm.store import QUERY_HELP`` must not load diskcache,

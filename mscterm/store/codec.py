@@ -155,6 +155,16 @@ def decode_result(value: Any) -> Any | None:
         return None
 
 
+# -- salvage ---------------------------------------------------------------------------------
+def row_ok(key: str, value: str) -> bool:
+    """Whether a (key, value) row of a damaged cache is sound enough to salvage."""
+    if key.startswith(RECORD_KEY):
+        return decode_record(value, key[len(RECORD_KEY) :]) is not None
+    if key.startswith(TRIAL_KEY):
+        return decode_trial(value, key[len(TRIAL_KEY) :]) is not None
+    return key.startswith(ALIAS_KEY) and bool(PMID_RE.match(value))
+
+
 # -- shapes ------------------------------------------------------------------------------------
 def _fail(name: str, what: str) -> None:
     raise ValueError(f"{name!r} must be {what}")

@@ -17,6 +17,7 @@ disk); several mscterm processes share one cache through diskcache (SQLite, WAL)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -26,26 +27,22 @@ from mscterm.store import codec
 from mscterm.store.codec import ALIAS_KEY, MISSING_KEY, RECORD_KEY, RESULT_KEY, TRIAL_KEY
 from mscterm.store.recovery import CORRUPT_MARK, CacheLike, Shelf, read
 from mscterm.store.seed import Seed, read_seed
+from mscterm.store.writing import write_records, write_trials
 
 if TYPE_CHECKING:  # pragma: no cover
+    from types import ModuleType
+
     from mscterm.store.searching import IndexKeeper
 
-RECORDS_DIR, ANSWERS_DIR, TRIALS_DIR = "records", "answers", "trials"
+SHELVES = RECORDS_DIR, ANSWERS_DIR, TRIALS_DIR = "records", "answers", "trials"
 INDEX_FILE = "index.sqlite3"
 
 
-def _sound_record(key: str, value: str) -> bool:
-    rid = key[len(RECORD_KEY) :]
-    return key.startswith(RECORD_KEY) and codec.decode_record(value, rid) is not None
+def _upkeep() -> ModuleType:
+    """:mod:`mscterm.store.maintenance`, loaded when first needed (not on ``lookup``'s path)."""
+    from mscterm.store import maintenance
 
-
-def _sound_alias(key: str, value: str) -> bool:
-    return key.startswith(ALIAS_KEY) and bool(PMID_RE.match(value))
-
-
-def _sound_trial(key: str, value: str) -> bool:
-    nct = key[len(TRIAL_KEY) :]
-    return key.startswith(TRIAL_KEY) and codec.decode_trial(value, nct) is not None
+    return maintenance
 
 
 class RecordStore:
@@ -68,23 +65,10 @@ class RecordStore:
         """Plain sentences for the user (damaged cache moved aside, index not updated, …)."""
         self._seed: Seed | None = None
         self._index: IndexKeeper | None = None
-        self.records = Shelf(
-            self.path, label="the cache", unit="records", accept=_sound_record, warn=self._warn
-        )
-        self.answers = Shelf(
-            self.cache_dir / ANSWERS_DIR,
-            label="the cache of answers",
-            unit="aliases",
-            accept=_sound_alias,
-            warn=self._warn,
-        )
-        self.trials = Shelf(
-            self.cache_dir / TRIALS_DIR,
-            label="the trial cache",
-            unit="trials",
-            accept=_sound_trial,
-            warn=self._warn,
-        )
+        shelf = functools.partial(Shelf, warn=self._warn)
+        self.records = shelf(self.path, "the cache", "records")
+        self.answers = shelf(self.cache_dir / ANSWERS_DIR, "the cache of answers", "aliases")
+        self.trials = shelf(self.cache_dir / TRIALS_DIR, "the trial cache", "trials")
         self.records.cache  # noqa: B018 -- open now: a cache path that cannot work fails here
 
     def _warn(self, sentence: str) -> None:
@@ -105,39 +89,35 @@ class RecordStore:
         return list(self.seed().records.values())
 
     # -- reading -------------------------------------------------------------------------------
-    def _alias(self, rid: str) -> str | None:
+    def alias_target(self, rid: str) -> str | None:
+        """The PMID a ``doi:``/``cite:`` id leads to, once its fetched record is known."""
         if not self.answers.exists():
             return None
         target = self.answers.get(ALIAS_KEY + rid)
         return target if isinstance(target, str) else None
 
-    def _full(self, cache: CacheLike, rid: str) -> Record | None:
-        """The fetched PubMed record for ``rid`` on disk, following a doi:/cite: alias."""
+    def _disk(self, cache: CacheLike, rid: str) -> tuple[Record | None, Record | None]:
+        """(the record stored under ``rid``, the fetched PubMed record for it if there is one,
+        found directly or through a doi:/cite: alias)."""
         record = codec.decode_record(read(cache, RECORD_KEY + rid), rid)
         if record is not None and record.is_full:
-            return record
-        target = None if PMID_RE.match(rid) else self._alias(rid)
-        if target is not None:
-            full = codec.decode_record(read(cache, RECORD_KEY + target), target)
-            if full is not None and full.is_full:
-                return full
-        return None
+            return record, record
+        target = None if PMID_RE.match(rid) else self.alias_target(rid)
+        full = codec.decode_record(read(cache, RECORD_KEY + target), target) if target else None
+        return record, full if full is not None and full.is_full else None
 
     def _best(self, cache: CacheLike, rid: str) -> Record | None:
-        record = self._full(cache, rid) or codec.decode_record(read(cache, RECORD_KEY + rid), rid)
-        if record is not None:
-            return record
+        record, full = self._disk(cache, rid)
+        if full is not None or record is not None:
+            return full or record
         seed = self.seed().get(rid)
         if seed is not None and seed.id != rid:
             return codec.decode_record(read(cache, RECORD_KEY + seed.id), seed.id) or seed
         return seed
 
     def get(self, rid: str) -> Record | None:
-        """The best record for ``rid``: fetched on disk, else citation-level on disk, else seed.
-
-        A ``doi:``/``cite:`` id answers with the fetched PubMed record once one is known for it
-        (its ``id`` is then the PMID).
-        """
+        """The best record for ``rid``: fetched on disk, else citation-level on disk, else seed
+        (a ``doi:``/``cite:`` id answers with its fetched PubMed record once one is known)."""
         return self.records.run(lambda c: self._best(c, rid))
 
     def get_many(self, rids: Iterable[str]) -> dict[str, Record]:
@@ -147,19 +127,15 @@ class RecordStore:
 
     def has_full(self, rid: str) -> bool:
         """Whether a fetched PubMed record for ``rid`` is on disk (no need to fetch it)."""
-        return self.records.run(lambda c: self._full(c, rid)) is not None
+        return self.records.run(lambda c: self._disk(c, rid)[1]) is not None
 
     def ids(self) -> Iterator[str]:
         """Ids of the records on disk (not the seed snapshot's)."""
         return iter(self.id_list())
 
     def id_list(self) -> list[str]:
-        n = len(RECORD_KEY)
-
-        def keys(cache: CacheLike) -> list[str]:
-            return [k[n:] for k in cache.iterkeys() if type(k) is str and k.startswith(RECORD_KEY)]
-
-        return self.records.run(keys)
+        """Ids of the records on disk, as a list."""
+        return self.records.keys(RECORD_KEY)
 
     def __len__(self) -> int:
         return self.count()
@@ -171,27 +147,21 @@ class RecordStore:
     def iter_records(self) -> Iterator[Record]:
         """Every readable record on disk (for the index, exports and topic membership)."""
         for rid in self.id_list():
-            value = self.records.get(RECORD_KEY + rid)
-            record = codec.decode_record(value, rid)
+            record = codec.decode_record(self.records.get(RECORD_KEY + rid), rid)
             if record is not None:
                 yield record
 
     # -- writing -------------------------------------------------------------------------------
     def put(self, records: Iterable[Record]) -> int:
-        """Store whole records in one transaction; returns how many were added or replaced.
-
-        A citation-level (``seed``) record never replaces a fetched one; a fetched record with a
-        DOI gets an alias ``doi:…`` -> PMID so the seed's DOI-keyed version leads to it. Raises
-        ``ValueError`` (before writing anything) for a record that cannot be keyed.
-        """
+        """Store whole records in one transaction; how many were added or replaced. A citation-
+        level record never replaces a fetched one; a fetched record's DOI becomes an alias to it.
+        ``ValueError`` (before anything is written) for a record that cannot be keyed."""
         added, updated, _ = self.put_counts(records)
         return added + updated
 
     def put_counts(self, records: Iterable[Record]) -> tuple[int, int, int]:
         """Like :meth:`put`, returning ``(added, updated, skipped)`` (skipped: unchanged records
         and citation-level records that would have replaced fetched ones)."""
-        from mscterm.store.writing import write_records
-
         batch = list(records)
         for record in batch:
             codec.validate_record(record)
@@ -242,8 +212,6 @@ class RecordStore:
 
     def put_trials(self, trials: Iterable[Trial]) -> int:
         """Store trials in one transaction; returns how many were added or changed."""
-        from mscterm.store.writing import write_trials
-
         batch = list(trials)
         for trial in batch:
             codec.validate_trial(trial)
@@ -251,14 +219,7 @@ class RecordStore:
 
     def trial_ids(self) -> list[str]:
         """NCT ids of the cached trials."""
-        if not self.trials.exists():
-            return []
-        n = len(TRIAL_KEY)
-
-        def keys(cache: CacheLike) -> list[str]:
-            return [k[n:] for k in cache.iterkeys() if type(k) is str and k.startswith(TRIAL_KEY)]
-
-        return self.trials.run(keys)
+        return self.trials.keys(TRIAL_KEY) if self.trials.exists() else []
 
     def iter_trials(self) -> Iterator[Trial]:
         """Every readable cached trial."""
@@ -294,48 +255,35 @@ class RecordStore:
     # -- maintenance (mscterm.store.maintenance) -----------------------------------------------
     def stats(self) -> dict[str, Any]:
         """What ``mscterm cache stats`` shows: counts, size on disk, age, paths."""
-        from mscterm.store.maintenance import stats
-
-        return stats(self)
+        return _upkeep().stats(self)
 
     def verify(self) -> list[str]:
         """Check and repair every part of the cache; sentences (:class:`Finding`) of what was
         found, ``finding.fixed`` false for problems that remain. Empty: all is well."""
-        from mscterm.store.maintenance import verify
-
-        return list(verify(self))
+        return list(_upkeep().verify(self))
 
     def clear(self) -> None:
         """Empty records, trials, answers and the index; user state is never touched."""
-        from mscterm.store.maintenance import clear
-
-        clear(self)
+        _upkeep().clear(self)
 
     def quarantined(self) -> list[Path]:
         """Damaged caches and indexes moved aside earlier (removed by :meth:`clear`)."""
         if not self.cache_dir.is_dir():
             return []
-        names = (RECORDS_DIR, ANSWERS_DIR, TRIALS_DIR, INDEX_FILE)
-        marks = tuple(name + CORRUPT_MARK for name in names)
+        marks = tuple(name + CORRUPT_MARK for name in (*SHELVES, INDEX_FILE))
         return sorted(p for p in self.cache_dir.iterdir() if p.name.startswith(marks))
 
     def write_jsonl(self, out: IO[str]) -> int:
         """Write every disk record as one Record JSON per line (the seed snapshot's format)."""
-        from mscterm.store.maintenance import write_jsonl
-
-        return write_jsonl(self, out)
+        return _upkeep().write_jsonl(self, out)
 
     def export_jsonl(self, path: Path) -> int:
         """Export the disk records to ``path`` atomically; returns the count."""
-        from mscterm.store.maintenance import export_jsonl
-
-        return export_jsonl(self, path)
+        return _upkeep().export_jsonl(self, path)
 
     def import_jsonl(self, path: Path) -> tuple[int, int, int]:
         """Merge a snapshot file; ``(added, updated, skipped)``; a bad line imports nothing."""
-        from mscterm.store.maintenance import import_jsonl
-
-        return import_jsonl(self, path)
+        return _upkeep().import_jsonl(self, path)
 
     # -- lifetime ------------------------------------------------------------------------------
     def close(self) -> None:

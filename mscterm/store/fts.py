@@ -36,9 +36,9 @@ from typing import TypeVar
 
 from mscterm.model import Record
 from mscterm.store.errors import StoreError
-from mscterm.store.query import ALL_TOKEN, MONTH_SHIFT, YEAR_SHIFT, clean_query, compile_query
+from mscterm.store.query import ALL_TOKEN, MONTH_SHIFT, YEAR_SHIFT, clean_query
 from mscterm.store.query import fold as _fold
-from mscterm.store.ranking import Stemmer, run_plan
+from mscterm.store.ranking import Stemmer, compile_query, run_plan
 from mscterm.store.recovery import aside, is_disk_full
 
 INDEX_SCHEMA = 1

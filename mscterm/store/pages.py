@@ -9,6 +9,7 @@ shaped like diskcache's ``Cache`` table and passes each through the codec's chec
 
 from __future__ import annotations
 
+import mmap
 import struct
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,9 @@ def _values(payload: bytes) -> list[Any]:
 
 
 class _File:
-    def __init__(self, data: bytes) -> None:
+    """A database file's pages (``data`` is the whole file, mapped, never read into memory)."""
+
+    def __init__(self, data: bytes | mmap.mmap) -> None:
         self.data = data
         size = int.from_bytes(data[16:18], "big") if len(data) >= 100 else 0
         size = 65536 if size == 1 else size
@@ -110,10 +113,13 @@ def scan(db: Path) -> tuple[dict[Any, tuple[Any, ...]], int | None]:
     """Rows of diskcache's ``Cache`` table found in intact leaf pages of ``db``, by key (the
     newest copy of each), and the row count of its ``Settings`` table if that row survived."""
     try:
-        data = db.read_bytes()
-    except OSError:
+        with open(db, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _scan(_File(data))
+    except (OSError, ValueError):  # unreadable, or empty (mmap of 0 bytes)
         return {}, None
-    file = _File(data)
+
+
+def _scan(file: _File) -> tuple[dict[Any, tuple[Any, ...]], int | None]:
     rows: dict[Any, tuple[Any, ...]] = {}
     count: int | None = None
     for number in range(1, file.pages + 1):

@@ -22,16 +22,14 @@ Query language (also :data:`QUERY_HELP`, shown by the TUI help screen)
   parentheses group anything else.
 - ``-word`` or ``NOT word`` excludes: ``transformation -retracted``.
 
-Plans (what :func:`compile_query` returns) carry the ranking tiers: records whose *title* holds
-every plain query word first, then all other matches; ``year:`` filters at the top level become
-a rowid range (rowids encode year and month), under ``OR``/``NOT`` they are ``yr2012`` tokens.
+This module parses (:func:`parse`, a tolerant recursive descent: bad syntax is dropped, never
+an error); :mod:`mscterm.store.ranking` compiles the tree into FTS5 tiers and runs them.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 QUERY_HELP = """\
@@ -80,7 +78,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206
 
 
 @dataclass(slots=True)
-class _Leaf:
+class Leaf:
     """One searchable term: a word or phrase (``text``) in a column (None = every column)."""
 
     text: str
@@ -90,7 +88,7 @@ class _Leaf:
 
 
 @dataclass(slots=True)
-class _Year:
+class Year:
     """A ``year:`` term: an inclusive range."""
 
     lo: int
@@ -98,11 +96,11 @@ class _Year:
 
 
 @dataclass(slots=True)
-class _Node:
+class Node:
     """``and`` / ``or`` over children; ``negated`` children of an ``and`` are excluded."""
 
     op: str
-    children: list[_Node | _Leaf | _Year] = field(default_factory=list)
+    children: list[Node | Leaf | Year] = field(default_factory=list)
     negated: list[bool] = field(default_factory=list)
 
 
@@ -131,12 +129,12 @@ def fold(text: str) -> str:
     return text.translate(FOLD_TABLE)
 
 
-def _has_token(text: str) -> bool:
+def has_token(text: str) -> bool:
     """Whether FTS5's unicode61 tokenizer would find at least one token in ``text``."""
     return any(unicodedata.category(c)[0] in "LN" for c in text)
 
 
-class _Parser:
+class Parser:
     """Recursive descent over the lexemes; tolerant: bad syntax is dropped, never an error."""
 
     def __init__(self, text: str, prefix_last: bool) -> None:
@@ -166,8 +164,8 @@ class _Parser:
         self.pos = 0
         self.terms = 0
 
-    def parse(self) -> _Node:
-        node = _Node("and")
+    def parse(self) -> Node:
+        node = Node("and")
         while self.pos < len(self.tokens):
             before = self.pos
             self._and_list(node)
@@ -178,7 +176,7 @@ class _Parser:
     def _peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
-    def _and_list(self, node: _Node) -> None:
+    def _and_list(self, node: Node) -> None:
         while (tok := self._peek()) is not None:
             kind, value = tok
             if kind == "rp":
@@ -196,7 +194,7 @@ class _Parser:
             node.children.append(item)
             node.negated.append(negate)
 
-    def _or_group(self) -> _Node | _Leaf | _Year | None:
+    def _or_group(self) -> Node | Leaf | Year | None:
         first = self._unary()
         items = [first] if first is not None else []
         while (tok := self._peek()) is not None and tok == ("word", "OR"):
@@ -208,9 +206,9 @@ class _Parser:
             return None
         if len(items) == 1:
             return items[0]
-        return _Node("or", items, [False] * len(items))
+        return Node("or", items, [False] * len(items))
 
-    def _unary(self) -> _Node | _Leaf | _Year | None:
+    def _unary(self) -> Node | Leaf | Year | None:
         tok = self._peek()
         if tok is None:
             return None
@@ -219,7 +217,7 @@ class _Parser:
             return None
         self.pos += 1
         if kind == "lp":
-            inner = _Node("and")
+            inner = Node("and")
             self._and_list(inner)
             if self._peek() == ("rp", ")"):
                 self.pos += 1
@@ -242,9 +240,7 @@ class _Parser:
             return self._field(column, text, phrase, last)
         return None
 
-    def _leaf(
-        self, text: str, column: str | None, last: bool, phrase: bool = False
-    ) -> _Leaf | None:
+    def _leaf(self, text: str, column: str | None, last: bool, phrase: bool = False) -> Leaf | None:
         prefix = False
         if not phrase:
             if text.endswith("*"):
@@ -252,152 +248,44 @@ class _Parser:
                 text = text.rstrip("*")
             elif last and self.prefix_last:
                 prefix = True
-        if not _has_token(text):
+        if not has_token(text):
             return None
         self.terms += 1
         if self.terms > MAX_TERMS:
             return None
-        return _Leaf(fold(text).lower(), column, prefix)
+        return Leaf(fold(text).lower(), column, prefix)
 
-    def _field(self, column: str, text: str, phrase: bool, last: bool) -> _Leaf | _Year | None:
+    def _field(self, column: str, text: str, phrase: bool, last: bool) -> Leaf | Year | None:
         if column == "year":
             return _parse_year(text)
         if column == "pmid":
             digits = text.strip()
             if not digits.isdigit():
-                return _Leaf(NONE_TOKEN, "meta", raw=True)
-            return _Leaf(f"pmid{int(digits)}", "meta", raw=True)
+                return Leaf(NONE_TOKEN, "meta", raw=True)
+            return Leaf(f"pmid{int(digits)}", "meta", raw=True)
         if column == "doi":
             low = text.strip().lower()
             for pre in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
                 if low.startswith(pre):
                     low = low[len(pre) :]
-            if not _has_token(low):
+            if not has_token(low):
                 return None
-            return _Leaf(low, "ids")
+            return Leaf(low, "ids")
         return self._leaf(text, column, last, phrase)
 
 
-def _parse_year(text: str) -> _Year | _Leaf | None:
+def _parse_year(text: str) -> Year | Leaf | None:
     """``2012``, ``2010-2015``, ``2010-`` or ``-2015``; anything else matches nothing."""
     m = re.fullmatch(r"\s*(\d{4})?\s*(?:(-|–|\.\.|:)\s*(\d{4})?)?\s*", text)
     if not m or not (m.group(1) or m.group(3)):
-        return _Leaf(NONE_TOKEN, "meta", raw=True)
+        return Leaf(NONE_TOKEN, "meta", raw=True)
     lo = int(m.group(1)) if m.group(1) else 1000
     hi = (int(m.group(3)) if m.group(3) else 2999) if m.group(2) else lo
     if lo > hi:
         lo, hi = hi, lo
-    return _Year(max(lo, 1000), min(hi, 2999))
+    return Year(max(lo, 1000), min(hi, 2999))
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-@dataclass(slots=True)
-class Plan:
-    """A compiled query: FTS5 expressions per tier plus an optional rowid range."""
-
-    tiers: list[str]
-    lo: int | None = None
-    hi: int | None = None
-
-
-class _Compiler:
-    """Turns the parse tree into FTS5 expressions, every user term quoted."""
-
-    def __init__(self, stems_before: Callable[[str], list[str]] | None) -> None:
-        self.stems_before = stems_before
-
-    def leaf(self, leaf: _Leaf, title_only: bool) -> str:
-        if leaf.raw:
-            return f"meta : {leaf.text}"
-        column = leaf.column or ("title" if title_only else None)
-        body = self._prefix(leaf.text) if leaf.prefix else _quote(leaf.text)
-        return f"{column} : {body}" if column else body
-
-    def _prefix(self, text: str) -> str:
-        """``text*``, plus the stems ``text`` may already have passed (``transformati`` also
-        finds ``transform``, the porter stem of ``transformation``)."""
-        alts = [_quote(text) + " *"]
-        if self.stems_before is not None and _has_token(text) and len(text) > 4:
-            alts += [_quote(s) for s in self.stems_before(text)]
-        return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
-
-    def year(self, item: _Year) -> str:
-        # Under OR/NOT a range is a list of year tokens; keep it to a plausible span.
-        lo, hi = max(item.lo, 1800), min(item.hi, 2100)
-        if lo > hi:
-            return f"meta : {NONE_TOKEN}"
-        years = [f"yr{y}" for y in range(lo, hi + 1)]
-        return "meta : (" + " OR ".join(years) + ")"
-
-    def node(self, item: _Node | _Leaf | _Year, title_only: bool) -> str:
-        if isinstance(item, _Leaf):
-            return self.leaf(item, title_only)
-        if isinstance(item, _Year):
-            return self.year(item)
-        if item.op == "or":
-            return "(" + " OR ".join(self.node(c, title_only) for c in item.children) + ")"
-        pos = [
-            self.node(c, title_only)
-            for c, n in zip(item.children, item.negated, strict=True)
-            if not n
-        ]
-        neg = [self.node(c, False) for c, n in zip(item.children, item.negated, strict=True) if n]
-        if not pos:
-            pos = [f"meta : {ALL_TOKEN}"]
-        expr = "(" + " AND ".join(pos) + ")"
-        if neg:
-            expr = "(" + expr + " NOT (" + " OR ".join(neg) + "))"
-        return expr
-
-
-def _has_plain(item: _Node | _Leaf | _Year, negated: bool = False) -> bool:
-    """Whether a positive, unfielded word/phrase exists (then a title tier makes sense)."""
-    if isinstance(item, _Leaf):
-        return not negated and item.column is None and not item.raw
-    if isinstance(item, _Year):
-        return False
-    return any(
-        _has_plain(c, negated or n) for c, n in zip(item.children, item.negated, strict=True)
-    )
-
-
-def _year_bounds(year_lo: int, year_hi: int) -> tuple[int, int]:
-    return year_lo << YEAR_SHIFT, ((year_hi + 1) << YEAR_SHIFT) - 1
-
-
-def compile_query(
-    query: str,
-    prefix_last: bool = False,
-    stems_before: Callable[[str], list[str]] | None = None,
-) -> Plan | None:
-    """The FTS5 plan of a user query, or None when it holds nothing searchable.
-
-    ``stems_before`` (the index's vocabulary lookup) widens a prefix to the stems it may have
-    passed; :meth:`mscterm.store.fts.SearchIndex.search` is the public way in.
-    """
-    tree = _Parser(clean_query(query), prefix_last).parse()
-    if not tree.children:
-        return None
-    lo = hi = None
-    rest_children: list[_Node | _Leaf | _Year] = []
-    rest_neg: list[bool] = []
-    for child, neg in zip(tree.children, tree.negated, strict=True):
-        if isinstance(child, _Year) and not neg:
-            clo, chi = _year_bounds(child.lo, child.hi)
-            lo = clo if lo is None else max(lo, clo)
-            hi = chi if hi is None else min(hi, chi)
-        else:
-            rest_children.append(child)
-            rest_neg.append(neg)
-    tree = _Node("and", rest_children, rest_neg)
-    comp = _Compiler(stems_before)
-    if not tree.children:
-        return Plan([f"meta : {ALL_TOKEN}"], lo, hi)
-    full = comp.node(tree, False)
-    tiers = [full]
-    if _has_plain(tree):
-        tiers.insert(0, comp.node(tree, True))
-    return Plan(tiers, lo, hi)
+def parse(query: str, prefix_last: bool = False) -> Node:
+    """The parse tree of a user query (an ``and`` node; no children: nothing searchable)."""
+    return Parser(clean_query(query), prefix_last).parse()

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import diskcache
 
+from mscterm.store import codec
 from mscterm.store.disk import SafeDisk
 from mscterm.store.errors import CorruptRow, StoreError
 
@@ -184,22 +185,23 @@ class Shelf:
     """One diskcache directory of the store, opened on first use and kept usable.
 
     ``label`` names it in sentences ("the cache", "the trial cache"); ``unit`` names its rows
-    ("records"); ``accept`` decides which rows of a damaged copy are salvaged.
+    ("records"); ``accept`` decides which rows of a damaged copy are salvaged (by default the
+    codec's check for the shelf's kind of row).
     """
 
     def __init__(
         self,
         path: Path,
-        *,
         label: str,
         unit: str,
-        accept: Accept,
+        accept: Accept | None = None,
+        *,
         warn: Callable[[str], None],
     ) -> None:
         self.path = Path(path)
         self.label = label
         self.unit = unit
-        self._accept = accept
+        self._accept = accept or codec.row_ok
         self._warn = warn
         self._cache: CacheLike | None = None
         self._inode: int | None = None
@@ -322,6 +324,15 @@ class Shelf:
             raise
         except (sqlite3.DatabaseError, OSError, diskcache.Timeout) as exc:
             raise self.error(exc) from None
+
+    def keys(self, prefix: str) -> list[str]:
+        """The text keys that start with ``prefix``, without it (pickled keys are skipped)."""
+        n = len(prefix)
+
+        def run(cache: CacheLike) -> list[str]:
+            return [k[n:] for k in cache.iterkeys() if type(k) is str and k.startswith(prefix)]
+
+        return self.run(run)
 
     def get(self, key: Any) -> Any:
         """One guarded read: the value, or ``None`` when absent, expired or not mscterm's."""

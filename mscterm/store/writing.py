@@ -51,7 +51,7 @@ def _superseded(store: RecordStore, cache: CacheLike, rid: str, done: Written) -
         return True
     if PMID_RE.match(rid):
         return False
-    target = done.aliases.get(rid) or store._alias(rid)
+    target = done.aliases.get(rid) or store.alias_target(rid)
     head = codec.header(read(cache, RECORD_KEY + target)) if target else None
     return head is not None and head[1] == "pubmed"
 
