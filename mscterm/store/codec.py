@@ -170,40 +170,34 @@ def _fail(name: str, what: str) -> None:
     raise ValueError(f"{name!r} must be {what}")
 
 
-def _scalars(
-    data: Any,
-    where: str,
-    *,
-    text: tuple[str, ...] = (),
-    opt_text: tuple[str, ...] = (),
-    opt_int: tuple[str, ...] = (),
-    flags: tuple[str, ...] = (),
-    texts: tuple[str, ...] = (),
-) -> None:
-    """Check one JSON object's plain fields; absent keys are fine (the dataclass default)."""
-    if type(data) is not dict:
-        _fail(where.rstrip(".") or "record", "an object")
-    for key in text:
-        if key in data and type(data[key]) is not str:
-            _fail(where + key, "a string")
-    for key in opt_text:
-        value = data.get(key)
-        if value is not None and type(value) is not str:
-            _fail(where + key, "a string or null")
-    for key in opt_int:
-        value = data.get(key)
-        if value is not None and type(value) is not int:
-            _fail(where + key, "an integer or null")
-    for key in flags:
-        value = data.get(key)
-        if value is not None and type(value) is not bool:
-            _fail(where + key, "true or false")
-    for key in texts:
-        value = data.get(key)
-        if value is not None and (
-            type(value) is not list or any(type(v) is not str for v in value)
-        ):
-            _fail(where + key, "a list of strings")
+_NONE = type(None)
+_KINDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "text": ((str,), "a string"),  # may be absent (the dataclass default), never null
+    "opt_text": ((str, _NONE), "a string or null"),
+    "opt_int": ((int, _NONE), "an integer or null"),
+    "flag": ((bool, _NONE), "true or false"),
+    "texts": ((list, _NONE), "a list of strings"),
+}
+
+
+class _Shape:
+    """The plain fields of one kind of JSON object, checked in one loop (a hot path: every
+    record read from the cache passes here)."""
+
+    def __init__(self, where: str, **kinds: tuple[str, ...]) -> None:
+        self.where = where
+        self.fields = [(key, *_KINDS[kind]) for kind, keys in kinds.items() for key in keys]
+        self.lists = kinds.get("texts", ())
+
+    def check(self, data: Any) -> None:
+        if type(data) is not dict:
+            _fail(self.where.rstrip(".") or "record", "an object")
+        for key, allowed, what in self.fields:
+            if key in data and type(data[key]) not in allowed:
+                _fail(self.where + key, what)
+        for key in self.lists:
+            if any(type(v) is not str for v in data.get(key) or ()):
+                _fail(self.where + key, "a list of strings")
 
 
 def _items(data: dict[str, Any], key: str, where: str = "") -> list[Any]:
@@ -215,25 +209,22 @@ def _items(data: dict[str, Any], key: str, where: str = "") -> list[Any]:
     return value
 
 
-_RECORD_TEXTS: tuple[str, ...] = (
-    "pmid",
-    "journal",
-    "journal_abbrev",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
+_RECORD = _Shape(
+    "",
+    text=("id", "title"),
+    opt_text=(
+        *("pmid", "journal", "journal_abbrev", "volume", "issue", "pages", "doi"),
+        *("pmcid", "language", "resolution"),
+    ),
+    opt_int=("year", "month"),
+    flag=("retracted", "authors_complete"),
+    texts=("publication_types", "keywords", "languages", "registry_ids", "provenance"),
 )
-_RECORD_TEXTS += ("pmcid", "language", "resolution")
-_TRIAL_TEXTS: tuple[str, ...] = (
-    "official_title",
-    "status",
-    "study_type",
-    "start_date",
-    "completion_date",
-)
-_TRIAL_TEXTS += ("primary_completion_date", "results_first_posted", "sponsor")
-_PERSON = ("family", "given", "initials", "suffix", "collective", "orcid")
+_SECTION = _Shape("abstract.", text=("text",), opt_text=("label",))
+_MESH = _Shape("mesh.", text=("descriptor",), flag=("major",), texts=("qualifiers",))
+_BOOK = _Shape("book.", opt_text=("booktitle", "publisher", "location", "chapter"))
+_PERSON = frozenset(("family", "given", "initials", "suffix", "collective", "orcid"))
+_NULLABLE_TEXT = (str, _NONE)
 
 
 def check_record_shape(data: Any) -> None:
@@ -242,35 +233,58 @@ def check_record_shape(data: Any) -> None:
         raise ValueError("not a JSON object")
     if type(data.get("id")) is not str:
         _fail("id", "a string")
-    _scalars(
-        data,
-        "",
-        text=("title",),
-        opt_text=_RECORD_TEXTS,
-        opt_int=("year", "month"),
-        flags=("retracted", "authors_complete"),
-        texts=("publication_types", "keywords", "languages", "registry_ids", "provenance"),
-    )
+    _RECORD.check(data)
     if data.get("source", "pubmed") not in SOURCES:
         raise ValueError("source must be pubmed or seed")
-    people = [("authors", a) for a in _items(data, "authors")]
     for section in _items(data, "abstract"):
-        _scalars(section, "abstract.", text=("text",), opt_text=("label",))
+        _SECTION.check(section)
         if type(section.get("text")) is not str:
             _fail("abstract.text", "a string")
     for heading in _items(data, "mesh"):
-        _scalars(heading, "mesh.", text=("descriptor",), flags=("major",), texts=("qualifiers",))
+        _MESH.check(heading)
     for comment in _items(data, "comments"):
         if type(comment) is not dict or any(
-            v is not None and type(v) is not str for v in comment.values()
+            type(v) not in _NULLABLE_TEXT for v in comment.values()
         ):
             _fail("comments", "a list of objects of strings")
+    _people(_items(data, "authors"), "authors")
     book = data.get("book")
     if book is not None:
-        _scalars(book, "book.", opt_text=("booktitle", "publisher", "location", "chapter"))
-        people += [("book.editors", e) for e in _items(book, "editors", "book.")]
-    for where, person in people:
-        _scalars(person, where + ".", opt_text=_PERSON)
+        _BOOK.check(book)
+        _people(_items(book, "editors", "book."), "book.editors")
+
+
+def _people(people: list[Any], where: str) -> None:
+    """Authors or editors: objects whose known fields are strings or null (a hot loop)."""
+    for person in people:
+        if type(person) is not dict:
+            _fail(where, "a list of objects")
+        known = person.values() if _PERSON.issuperset(person) else map(person.get, _PERSON)
+        if not all(type(v) in _NULLABLE_TEXT for v in known):
+            _fail(where, "a list of people whose fields are strings or null")
+
+
+_COUNTS = ("deaths_affected", "deaths_at_risk", "serious_affected", "serious_at_risk")
+_TRIAL = _Shape(
+    "",
+    text=("nct_id", "title", "source"),
+    opt_text=(
+        *("official_title", "status", "study_type", "start_date", "completion_date"),
+        *("primary_completion_date", "results_first_posted", "sponsor"),
+    ),
+    opt_int=("enrollment",),
+    flag=("has_results",),
+    texts=("phases", "conditions"),
+)
+_DESIGN = _Shape("design.", opt_text=("allocation", "model", "purpose", "masking"))
+_INTERVENTION = _Shape("interventions.", text=("name",), opt_text=("type",))
+_PUBLICATION = _Shape("publications.", text=("citation",), opt_text=("pmid", "type"))
+_EVENTS = _Shape("adverse_events.", opt_text=("time_frame", "description", "frequency_threshold"))
+_GROUP = _Shape(
+    "groups.", text=("id", "title"), opt_int=(*_COUNTS, "other_affected", "other_at_risk")
+)
+_EVENT = _Shape("events.", text=("term",), opt_text=("organ_system", "vocabulary", "assessment"))
+_STAT = _Shape("stats.", text=("group",), opt_int=("events", "affected", "at_risk"))
 
 
 def check_trial_shape(data: Any) -> None:
@@ -279,39 +293,21 @@ def check_trial_shape(data: Any) -> None:
         raise ValueError("not a JSON object")
     if type(data.get("nct_id")) is not str:
         _fail("nct_id", "a string")
-    _scalars(
-        data,
-        "",
-        text=("title", "source"),
-        opt_text=_TRIAL_TEXTS,
-        opt_int=("enrollment",),
-        flags=("has_results",),
-        texts=("phases", "conditions"),
-    )
+    _TRIAL.check(data)
     if data.get("design") is not None:
-        _scalars(data["design"], "design.", opt_text=("allocation", "model", "purpose", "masking"))
+        _DESIGN.check(data["design"])
     for item in _items(data, "interventions"):
-        _scalars(item, "interventions.", text=("name",), opt_text=("type",))
+        _INTERVENTION.check(item)
     for item in _items(data, "publications"):
-        _scalars(item, "publications.", text=("citation",), opt_text=("pmid", "type"))
+        _PUBLICATION.check(item)
     events = data.get("adverse_events")
     if events is None:
         return
-    _scalars(
-        events, "adverse_events.", opt_text=("time_frame", "description", "frequency_threshold")
-    )
-    counts: tuple[str, ...] = (
-        "deaths_affected",
-        "deaths_at_risk",
-        "serious_affected",
-        "serious_at_risk",
-    )
-    counts += ("other_affected", "other_at_risk")
+    _EVENTS.check(events)
     for group in _items(events, "groups", "adverse_events."):
-        _scalars(group, "groups.", text=("id", "title"), opt_int=counts)
+        _GROUP.check(group)
     for kind in ("serious", "other"):
         for event in _items(events, kind, "adverse_events."):
-            _scalars(event, kind + ".", text=("term",))
-            _scalars(event, kind + ".", opt_text=("organ_system", "vocabulary", "assessment"))
+            _EVENT.check(event)
             for stat in _items(event, "stats", kind + "."):
-                _scalars(stat, "stats.", text=("group",), opt_int=("events", "affected", "at_risk"))
+                _STAT.check(stat)

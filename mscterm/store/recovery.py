@@ -338,6 +338,10 @@ class Shelf:
         """One guarded read: the value, or ``None`` when absent, expired or not mscterm's."""
         return self.run(lambda cache: read(cache, key))
 
+    def get_many(self, prefix: str, names: list[str]) -> list[Any]:
+        """Guarded reads of ``prefix + name`` for each name, in one call."""
+        return self.run(lambda cache: [read(cache, prefix + name) for name in names])
+
     def size(self) -> int:
         """Bytes on disk of this folder."""
         total = 0
