@@ -26,13 +26,12 @@ from mscterm.model import PMID_RE, Record, Trial
 from mscterm.store import codec
 from mscterm.store.codec import ALIAS_KEY, MISSING_KEY, RECORD_KEY, RESULT_KEY, TRIAL_KEY
 from mscterm.store.recovery import CORRUPT_MARK, CacheLike, Shelf, read
-from mscterm.store.seed import Seed, read_seed
-from mscterm.store.writing import write_records, write_trials
 
 if TYPE_CHECKING:  # pragma: no cover
     from types import ModuleType
 
     from mscterm.store.searching import IndexKeeper
+    from mscterm.store.seed import Seed
 
 SHELVES = RECORDS_DIR, ANSWERS_DIR, TRIALS_DIR = "records", "answers", "trials"
 INDEX_FILE = "index.sqlite3"
@@ -79,6 +78,8 @@ class RecordStore:
     def seed(self) -> Seed:
         """The shipped snapshot, read on first need (a disk miss), with its problems warned."""
         if self._seed is None:
+            from mscterm.store.seed import read_seed
+
             self._seed = read_seed(self.seed_path)
             for problem in self._seed.problems:
                 self._warn(problem)
@@ -91,8 +92,6 @@ class RecordStore:
     # -- reading -------------------------------------------------------------------------------
     def alias_target(self, rid: str) -> str | None:
         """The PMID a ``doi:``/``cite:`` id leads to, once its fetched record is known."""
-        if not self.answers.exists():
-            return None
         target = self.answers.get(ALIAS_KEY + rid)
         return target if isinstance(target, str) else None
 
@@ -169,6 +168,8 @@ class RecordStore:
             codec.validate_record(record)
         if not batch:
             return 0, 0, 0
+        from mscterm.store.writing import write_records
+
         done = write_records(self, batch)
         if self.use_index:
             self.index().feed(done.written, done.dropped)
@@ -176,23 +177,14 @@ class RecordStore:
 
     def note_missing(self, rids: Iterable[str], ttl: float = 3600) -> None:
         """Remember for ``ttl`` seconds that PubMed does not have these ids (no re-asking)."""
-        wanted = list(rids)
-
-        def note(cache: CacheLike) -> None:
-            with cache.transact():
-                for rid in wanted:
-                    cache.set(MISSING_KEY + rid, 1, expire=ttl)
-
-        self.answers.run(note)
+        self.answers.set_many(((MISSING_KEY + rid, 1) for rid in rids), expire=ttl)
 
     def recently_missing(self, rid: str) -> bool:
         """Whether PubMed answered "not found" for ``rid`` within the note's TTL."""
-        return self.answers.exists() and (self.answers.get(MISSING_KEY + rid) is not None)
+        return self.answers.get(MISSING_KEY + rid) is not None
 
     def get_result(self, key: str) -> Any | None:
         """A cached esearch/elink/count answer, or ``None`` when absent or expired."""
-        if not self.answers.exists():
-            return None
         return codec.decode_result(self.answers.get(RESULT_KEY + key))
 
     def put_result(self, key: str, value: Any, ttl: float) -> None:
@@ -203,8 +195,6 @@ class RecordStore:
     # -- trials --------------------------------------------------------------------------------
     def get_trial(self, nct: str) -> Trial | None:
         """The cached trial ``nct`` (``NCT`` + 8 digits), or ``None``."""
-        if not self.trials.exists():
-            return None
         return codec.decode_trial(self.trials.get(TRIAL_KEY + nct), nct)
 
     def get_trials(self, ncts: Iterable[str]) -> dict[str, Trial]:
@@ -217,6 +207,8 @@ class RecordStore:
         batch = list(trials)
         for trial in batch:
             codec.validate_trial(trial)
+        from mscterm.store.writing import write_trials
+
         return write_trials(self, batch) if batch else 0
 
     def trial_ids(self) -> list[str]:

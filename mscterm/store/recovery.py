@@ -24,7 +24,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -335,8 +335,20 @@ class Shelf:
         return self.run(run)
 
     def get(self, key: Any) -> Any:
-        """One guarded read: the value, or ``None`` when absent, expired or not mscterm's."""
-        return self.run(lambda cache: read(cache, key))
+        """One guarded read: the value, or ``None`` when absent, expired or not mscterm's (a
+        cache that does not exist yet is not created by reading it)."""
+        return self.run(lambda cache: read(cache, key)) if self.exists() else None
+
+    def set_many(self, items: Iterable[tuple[str, Any]], expire: float | None = None) -> None:
+        """Write ``(key, value)`` pairs in one transaction."""
+        pairs = list(items)
+
+        def write(cache: CacheLike) -> None:
+            with cache.transact():
+                for key, value in pairs:
+                    cache.set(key, value, expire=expire)
+
+        self.run(write)
 
     def get_many(self, prefix: str, names: list[str]) -> list[Any]:
         """Guarded reads of ``prefix + name`` for each name, in one call."""
