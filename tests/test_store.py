@@ -563,3 +563,24 @@ def test_search_seed_and_query_help_come_from_the_store(tmp_path: Path) -> None:
         assert s.search_seed("au:testperson ti:spontaneous") == ["90000001"]
         assert s.search("transformation") == [], "the disk index holds no seed records"
     assert "mesh:" in store_mod.QUERY_HELP
+
+
+def test_salvage_stopped_by_a_full_disk_keeps_the_damaged_copy(
+    cache_dir: Path, monkeypatch
+) -> None:
+    import mscterm.store.salvage as salvage_mod
+
+    with RecordStore(cache_dir, index=False) as s:
+        s.put([make_record(n) for n in range(300)])
+    db = cache_dir / "records" / "cache.db"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])  # truncated: damaged at open
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(salvage_mod, "_write", no_space)
+    with RecordStore(cache_dir, index=False) as s:
+        (warning,) = s.warnings
+        assert "moved aside" in warning and "salvaging stopped" in warning
+        assert "(disk full)" in warning and "the damaged copy is kept" in warning
+        assert (s.quarantined()[0] / "cache.db").stat().st_size > 0

@@ -288,11 +288,12 @@ class Shelf:
         except (sqlite3.DatabaseError, OSError) as exc:
             raise self.error(exc) from None
         if target is not None:
-            saved, total = salvage(target / diskcache.core.DBNAME, fresh, self._accept)
-            self._warn(
-                f"{self.label} was damaged and has been moved aside to {target}; "
-                f"salvaged {saved} of {total} {self.unit} into a fresh cache"
-            )
+            try:
+                saved, total = salvage(target / diskcache.core.DBNAME, fresh, self._accept)
+                done = f"salvaged {saved} of {total} {self.unit} into a fresh cache"
+            except (sqlite3.Error, OSError, diskcache.Timeout) as exc:  # e.g. the disk filled up
+                done = f"salvaging stopped ({self.error(exc)}); the damaged copy is kept"
+            self._warn(f"{self.label} was damaged and has been moved aside to {target}; {done}")
         return fresh
 
     def quarantine(self) -> None:
