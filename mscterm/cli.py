@@ -145,7 +145,14 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"mscterm: {exc}", file=sys.stderr)
         return BAD_INPUT
     module = importlib.import_module(f"mscterm.commands.{command}")
-    return int(module.run(args, settings))
+    try:
+        return int(module.run(args, settings))
+    except OSError as exc:  # a storage failure no command caught: one line, DESIGN's exit code
+        code = getattr(exc, "exit_code", None)
+        if not isinstance(code, int) or isinstance(exc, BrokenPipeError):
+            raise
+        print(f"mscterm: {exc}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover
