@@ -587,7 +587,7 @@ async def test_help_screen_opens_and_closes(offline_settings: Settings):
 
 
 def test_help_text_lists_every_key_and_the_search_syntax(offline_settings: Settings):
-    from mscterm.index import QUERY_HELP
+    from mscterm.store import QUERY_HELP
     from mscterm.tui.screens.help import help_text
 
     text = help_text(Library(offline_settings).query_help()).plain
