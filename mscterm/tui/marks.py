@@ -27,7 +27,7 @@ class Marks:
 
     def toggle(self, rids: Iterable[str]) -> set[str]:
         """Mark what is unmarked and unmark what is marked; returns the ids that changed."""
-        changed = set()
+        changed: set[str] = set()
         for rid in rids:
             if rid in self._ids:
                 del self._ids[rid]
