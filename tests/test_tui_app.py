@@ -16,7 +16,6 @@ from mscterm.config import Settings
 from mscterm.library import Library
 from mscterm.model import Record
 from mscterm.tui.app import MscApp
-from mscterm.tui.explorer import ListState
 from mscterm.tui.nodes import RecordData, TopicData
 from mscterm.tui.screens.help import HelpScreen
 from mscterm.tui.screens.main import MainScreen
@@ -823,15 +822,6 @@ async def test_resizing_keeps_the_layout(offline_settings: Settings):
             assert "Review: Wang" in screen_text(app)
 
 
-def test_list_state_defaults_are_independent():
-    a, b = (
-        ListState(key="a", kind="similar", owner="1"),
-        ListState(key="b", kind="similar", owner="1"),
-    )
-    a.ids.append("1")
-    assert b.ids == []
-
-
 def test_evidence_mix_counts_each_record_once_in_design_order():
     from mscterm.tui.overview import evidence_class, topic_stats
 
@@ -907,3 +897,56 @@ async def test_a_mark_made_just_before_quitting_is_kept(offline_settings: Settin
         app.main.action_quit()
         await pilot.pause()
     assert Library(offline_settings).state.marks == ["22685475"]
+
+
+async def test_marking_reads_nothing_and_the_row_shows_the_mark(
+    offline_settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    """``space`` changes one mark: no label is rebuilt from the cache; the row is repainted."""
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
+        await settle(pilot)
+        store = app.library.store
+        real_get = store.get
+        reads: list[str] = []
+
+        def counting_get(rid: str):
+            reads.append(rid)
+            return real_get(rid)
+
+        monkeypatch.setattr(store, "get", counting_get)
+        tree = tree_of(app)
+        tree.action_mark()  # what space does, before the screen hears of it
+        assert reads == []
+        assert drawn(tree, tree.cursor_node).startswith("● ★ Rubio")
+        assert reads == []  # the row was drawn once already: only the mark is new
+        await pilot.pause()
+        assert "● ★ Rubio" in screen_text(app)
+
+
+async def test_nodes_are_found_by_key_and_record_without_walking_the_tree(
+    offline_settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    """Go-to, a mark and an arriving record find their nodes in the index beside the tree."""
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        tree = tree_of(app)
+
+        def walk(*args: object) -> None:
+            raise AssertionError("the tree was walked")
+
+        key = f"t:{TOPIC}/{RUBIO}"
+        with monkeypatch.context() as patch:  # saving the position at exit may walk
+            patch.setattr(tree, "iter_nodes", walk)
+            assert tree.node_by_key(key) is not None
+            assert tree.select_key(key)
+            assert [n.data.key for n in tree.record_nodes({RUBIO})] == [key]
+            tree.action_mark()
+            tree.records_changed([RUBIO])
+            await pilot.pause()
+            assert "● ★ Rubio" in screen_text(app)
