@@ -15,7 +15,7 @@ from textual.message import Message
 
 from mscterm.config import Settings
 from mscterm.library import Library
-from mscterm.tui import messages as msg
+from mscterm.tui import answers as msg
 from mscterm.tui.explorer import KNOWN_OFFLINE_NOTE, OFFLINE_NOTE, latest_key
 from mscterm.tui.screens.export_dialog import ExportRequest
 from mscterm.tui.workers import Loaders
@@ -61,21 +61,20 @@ async def test_a_link_list_answers_with_its_page_and_the_whole_answer(
     )
     assert len(got) == 1 and isinstance(got[0], msg.ListLoaded)
     loaded = got[0]
-    assert (loaded.key, loaded.generation, loaded.ids, loaded.total) == (
-        "review/similar",
-        3,
-        ["90000004", "90000005"],
-        3,
-    )
-    assert loaded.every_id == ["90000004", "90000005", "90000006"] and loaded.error is None
+    assert (loaded.key, loaded.generation) == ("review/similar", 3)
+    assert (loaded.page.ids, loaded.page.total) == (["90000004", "90000005"], 3)
+    assert loaded.page.every_id == ["90000004", "90000005", "90000006"] and loaded.error is None
     assert library.get("90000004") is not None  # the page's records are in the cache
     # The next page is cut from the kept answer: no second elink.
     eutils_server.clear_log()
     got = await answers_of(
         library,
-        lambda loaders: loaders.load_list(spec, 2, 2, loaded.every_id, append=True, refresh=False),
+        lambda loaders: loaders.load_list(
+            spec, 2, 2, loaded.page.every_id, append=True, refresh=False
+        ),
     )
-    assert isinstance(got[0], msg.ListLoaded) and got[0].ids == ["90000006"] and got[0].append
+    assert isinstance(got[0], msg.ListLoaded) and got[0].append
+    assert got[0].page.ids == ["90000006"]
     assert eutils_server.requests_to("elink") == []
 
 
@@ -95,8 +94,8 @@ async def test_offline_lists_say_so_and_the_review_references_are_known(
         lambda loaders: loaders.load_list(references, 0, 20, None, append=False, refresh=False),
     )
     assert isinstance(got[0], msg.ListLoaded)
-    assert got[0].ids == library.topics.review_references[:20]
-    assert got[0].note is None and got[0].warning is None
+    assert got[0].page.ids == library.topics.review_references[:20]
+    assert got[0].page.note is None and got[0].page.warning is None
 
 
 async def test_a_server_failure_is_one_sentence_and_the_review_references_stay_known(
@@ -115,9 +114,10 @@ async def test_a_server_failure_is_one_sentence_and_the_review_references_stay_k
         library,
         lambda loaders: loaders.load_list(references, 0, 20, None, append=False, refresh=False),
     )
-    assert isinstance(got[0], msg.ListLoaded) and got[0].note == KNOWN_OFFLINE_NOTE
-    assert got[0].ids == library.topics.review_references[:20]
-    assert got[0].warning is not None and got[0].warning.startswith("References: ")
+    assert isinstance(got[0], msg.ListLoaded)
+    page = got[0].page
+    assert page.note == KNOWN_OFFLINE_NOTE and page.ids == library.topics.review_references[:20]
+    assert page.warning is not None and page.warning.startswith("References: ")
 
 
 async def test_a_topic_answers_with_its_page_after_one_batch_of_records(
@@ -129,8 +129,9 @@ async def test_a_topic_answers_with_its_page_after_one_batch_of_records(
     got = await answers_of(library, lambda loaders: loaders.load_topic(TOPIC, 7, 20, refresh=False))
     assert len(got) == 1 and isinstance(got[0], msg.TopicLoaded)
     loaded = got[0]
-    assert loaded.generation == 7 and sorted(loaded.page or []) == ["90000001", "90000002"]
-    assert loaded.total == 2 and loaded.search_error is None and loaded.fetch_error is None
+    assert loaded.generation == 7 and loaded.page is not None
+    assert sorted(loaded.page.ids) == ["90000001", "90000002"] and loaded.page.total == 2
+    assert loaded.search_error is None and loaded.fetch_error is None
     assert set(library.topics.landmark_ids(TOPIC)) <= set(loaded.asked)
     assert len(eutils_server.requests_to("efetch")) == 1
 

@@ -1,10 +1,10 @@
 """Every Library call of the explorer that may reach the network (or take a while), as workers.
 
 This is the one place the TUI asks the :class:`~mscterm.library.Library` for records, links,
-searches, counts and exports. Each worker calls the Library and posts what came back, as a
-message of :mod:`mscterm.tui.messages`, to the screen that asked (its ``host``); the screen
-decides what to show. Nothing here touches a widget. A worker never raises: a failure becomes a
-message too.
+searches, counts and exports. Each worker calls the Library and posts what came back to the
+screen that asked (its ``host``) as an answer of :mod:`mscterm.tui.answers` (imported by each
+worker when it runs: answers come after the first frame); the screen decides what to show.
+Nothing here touches a widget, and a worker never raises: a failure is an answer too.
 
 Worker groups (one running worker per group, on the host): ``topic`` (a topic's latest page and
 its records), ``group`` (a list's page), ``restore`` (the lists a session left open), ``pane`` (the
@@ -19,16 +19,17 @@ import contextlib
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from mscterm.results import TopicCounts
-from mscterm.tui import messages as msg
 from mscterm.tui.explorer import FAILED_NOTE, KNOWN_OFFLINE_NOTE, OFFLINE_NOTE, latest_key
 from mscterm.tui.nodes import GROUP_TITLES, REVIEW_PMID
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+    from textual.message import Message
 
     from mscterm.library import Library
     from mscterm.model import Record
+    from mscterm.results import TopicCounts
+    from mscterm.tui.answers import Page
     from mscterm.tui.screens.export_dialog import ExportRequest
 
 DEBOUNCE = 0.25
@@ -36,6 +37,10 @@ DEBOUNCE = 0.25
 
 ListSpec = tuple[str, str, str, int]
 """A list to load: (key, kind, owner, load generation)."""
+
+
+class Offline(Exception):
+    """Offline by choice: the page was not asked for (and nothing stands in for it)."""
 
 
 def _net_errors() -> tuple[type[Exception], type[Exception]]:
@@ -47,6 +52,8 @@ def _net_errors() -> tuple[type[Exception], type[Exception]]:
 
 def _topic_counts(found: Any) -> TopicCounts:
     """The Library's counts as :class:`mscterm.results.TopicCounts` (the type the TUI uses)."""
+    from mscterm.results import TopicCounts
+
     return TopicCounts(
         landmarks=found.landmarks,
         cached=found.cached,
@@ -64,7 +71,7 @@ class Loaders:
         self._library = library
         self._host = host
 
-    def _post(self, message: msg.Message) -> None:
+    def _post(self, message: Message) -> None:
         self._host.post_message(message)
 
     def _run(self, work: Any, group: str, *, exclusive: bool = True, thread: bool = False) -> None:
@@ -72,17 +79,53 @@ class Loaders:
             work, group=group, exclusive=exclusive, thread=thread, exit_on_error=False
         )
 
+    async def page(
+        self, kind: str, owner: str, start: int, size: int, known: list[str] | None, refresh: bool
+    ) -> Page:
+        """A page of a list: an esearch page (``latest``), or cut from elink's whole answer.
+
+        The review's references fall back to the ones known from its page when the network
+        fails. Raises :class:`Offline` when nothing can be had; other failures propagate.
+        """
+        from mscterm.tui.answers import Page
+
+        library = self._library
+        net_error, offline_error = _net_errors()
+        if kind == "latest":
+            try:
+                found = await library.topic_latest(
+                    owner, retstart=start, retmax=size, refresh=refresh
+                )
+            except offline_error as exc:
+                raise Offline from exc
+            return Page(found.ids, found.count)
+        every, note, warning = known, None, None
+        if every is None:
+            try:
+                every = await library.related(owner, kind, refresh=refresh)
+            except (net_error, OSError) as exc:
+                if kind != "references" or owner != REVIEW_PMID:
+                    if isinstance(exc, offline_error):
+                        raise Offline from exc
+                    raise
+                every, note = list(library.topics.review_references), KNOWN_OFFLINE_NOTE
+                if not isinstance(exc, offline_error):
+                    warning = f"References: {exc}"
+        return Page(every[start : start + size], len(every), every, note, warning)
+
     # -- the cache ---------------------------------------------------------------------------------
     def count_cached(self) -> None:
         """The cache size for the header; counting a big cache takes a moment, so off-thread."""
         self._run(self._count_cached, "count", thread=True)
 
     def _count_cached(self) -> None:
+        from mscterm.tui import answers
+
         try:
             count = self._library.cached_count()
         except Exception:
             return
-        self._post(msg.CacheCounted(count))
+        self._post(answers.CacheCounted(count))
 
     def local_hits(self, query: str, limit: int) -> list[Record]:
         """The local index's best matches (milliseconds: called on every keystroke)."""
@@ -94,39 +137,34 @@ class Loaders:
         self._run(partial(self._load_topic, topic_id, generation, size, refresh), "topic")
 
     async def _load_topic(self, topic_id: str, generation: int, size: int, refresh: bool) -> None:
+        from mscterm.tui import answers
+
         library = self._library
-        net_error, offline_error = _net_errors()
+        net_error, _ = _net_errors()
+        key = latest_key(topic_id)
         try:
-            page: list[str] | None = None
-            total: int | None = None
+            page: Page | None = None
             search_error = None
             try:
-                found = await library.topic_latest(topic_id, retmax=size, refresh=refresh)
-                page, total = found.ids, found.count
-            except offline_error:
+                page = await self.page("latest", topic_id, 0, size, None, refresh)
+            except Offline:
                 pass
             except (net_error, OSError) as exc:
                 search_error = str(exc)
-            asked = library.topics.landmark_ids(topic_id) + (page or [])
+            asked = library.topics.landmark_ids(topic_id) + (page.ids if page else [])
             fetched = await library.records(asked, refresh=refresh)
+            shown, fetch_error = len(fetched.records), fetched.error
             self._post(
-                msg.TopicLoaded(
-                    topic_id,
-                    generation,
-                    asked,
-                    page,
-                    total,
-                    len(fetched.records),
-                    search_error=search_error,
-                    fetch_error=fetched.error,
+                answers.TopicLoaded(
+                    topic_id, generation, asked, page, shown, search_error, fetch_error
                 )
             )
         except asyncio.CancelledError:
-            self._post(msg.ListCancelled(latest_key(topic_id), generation))
+            self._post(answers.ListCancelled(key, generation))
             raise
         except Exception as exc:  # never let a worker take the app down
             error = f"Could not load the topic: {exc}"
-            self._post(msg.ListFailed(latest_key(topic_id), generation, FAILED_NOTE, error))
+            self._post(answers.ListFailed(key, generation, FAILED_NOTE, error))
 
     def load_list(
         self,
@@ -142,7 +180,8 @@ class Loaders:
 
         ``known`` is the whole link list kept from the first page: the next page is cut from it.
         """
-        self._run(partial(self._load_list, spec, start, size, known, append, refresh), "group")
+        work = partial(self._load_list, spec, start, size, known, append, refresh)
+        self._run(work, "group")
 
     async def _load_list(
         self,
@@ -153,57 +192,22 @@ class Loaders:
         append: bool,
         refresh: bool,
     ) -> None:
+        from mscterm.tui import answers
+
         key, kind, owner, generation = spec
-        library = self._library
-        net_error, offline_error = _net_errors()
         try:
-            note = warning = None
-            every = known
-            if kind == "latest":
-                try:
-                    found = await library.topic_latest(
-                        owner, retstart=start, retmax=size, refresh=refresh
-                    )
-                except offline_error:
-                    self._post(msg.ListFailed(key, generation, OFFLINE_NOTE))
-                    return
-                page, total = found.ids, found.count
-            else:
-                if every is None:
-                    try:
-                        every = await library.related(owner, kind, refresh=refresh)
-                    except (net_error, OSError) as exc:
-                        if kind == "references" and owner == REVIEW_PMID:
-                            every = list(library.topics.review_references)
-                            note = KNOWN_OFFLINE_NOTE
-                            if not isinstance(exc, offline_error):
-                                warning = f"References: {exc}"
-                        elif isinstance(exc, offline_error):
-                            self._post(msg.ListFailed(key, generation, OFFLINE_NOTE))
-                            return
-                        else:
-                            raise
-                page, total = every[start : start + size], len(every)
-            fetched = await library.records(page, refresh=refresh)
-            self._post(
-                msg.ListLoaded(
-                    key,
-                    generation,
-                    page,
-                    total,
-                    append=append,
-                    note=note,
-                    every_id=every,
-                    error=fetched.error,
-                    warning=warning,
-                )
-            )
+            page = await self.page(kind, owner, start, size, known, refresh)
+            fetched = await self._library.records(page.ids, refresh=refresh)
+            loaded = answers.ListLoaded(key, generation, page, append, fetched.error)
+            self._post(loaded)
+        except Offline:
+            self._post(answers.ListFailed(key, generation, OFFLINE_NOTE))
         except asyncio.CancelledError:
-            self._post(msg.ListCancelled(key, generation))
+            self._post(answers.ListCancelled(key, generation))
             raise
         except Exception as exc:
             error = f"Could not load {GROUP_TITLES.get(kind, 'the list')}: {exc}"
-            self._post(msg.ListFailed(key, generation, FAILED_NOTE, error))
+            self._post(answers.ListFailed(key, generation, FAILED_NOTE, error))
 
     def restore_round(
         self, topics: list[tuple[str, int]], lists: list[ListSpec], size: int
@@ -212,66 +216,38 @@ class Loaders:
 
         Cached answers come at once (the Library answers them without the network); what is
         stale is asked for concurrently (one esearch per topic, one elink per list, within the
-        shared rate limit), then every record they name in ONE ``records`` batch.
+        shared rate limit), then every record they name in ONE ``records`` batch. Failures are
+        gathered into the round's answer (one sentence for the whole restore).
         """
         self._run(partial(self._restore_round, topics, lists, size), "restore", exclusive=False)
 
     async def _restore_round(
         self, topics: list[tuple[str, int]], lists: list[ListSpec], size: int
     ) -> None:
+        from mscterm.tui import answers
+
         library = self._library
-        net_error, offline_error = _net_errors()
+        net_error, _ = _net_errors()
         errors: list[str] = []
 
-        async def topic_page(topic_id: str, generation: int) -> list[str]:
-            key = latest_key(topic_id)
+        async def one(spec: ListSpec, topic: bool) -> list[str]:
+            key, kind, owner, generation = spec
             try:
-                found = await library.topic_latest(topic_id, retmax=size)
-            except offline_error:
-                self._post(msg.ListFailed(key, generation, OFFLINE_NOTE))
+                page = await self.page(kind, owner, 0, size, None, False)
+            except Offline:
+                self._post(answers.ListFailed(key, generation, OFFLINE_NOTE))
                 return []
             except (net_error, OSError) as exc:
                 errors.append(str(exc))
-                self._post(msg.ListFailed(key, generation, FAILED_NOTE))
+                self._post(answers.ListFailed(key, generation, FAILED_NOTE))
                 return []
-            self._post(
-                msg.ListLoaded(
-                    key, generation, found.ids, found.count, quiet=True, topic_total=True
-                )
-            )
-            return found.ids
+            self._post(answers.ListLoaded(key, generation, page, quiet=True, topic_total=topic))
+            return page.ids
 
-        async def list_page(spec: ListSpec) -> list[str]:
-            key, kind, owner, generation = spec
-            note = None
-            every: list[str] | None = None
-            try:
-                if kind == "latest":
-                    found = await library.topic_latest(owner, retmax=size)
-                    page, total = found.ids, found.count
-                else:
-                    every = await library.related(owner, kind)
-                    page, total = every[:size], len(every)
-            except (net_error, OSError) as exc:
-                if kind == "references" and owner == REVIEW_PMID:
-                    every = list(library.topics.review_references)
-                    note = KNOWN_OFFLINE_NOTE
-                    page, total = every[:size], len(every)
-                elif isinstance(exc, offline_error):
-                    self._post(msg.ListFailed(key, generation, OFFLINE_NOTE))
-                    return []
-                else:
-                    errors.append(str(exc))
-                    self._post(msg.ListFailed(key, generation, FAILED_NOTE))
-                    return []
-            self._post(
-                msg.ListLoaded(key, generation, page, total, note=note, every_id=every, quiet=True)
-            )
-            return page
-
+        specs = [(latest_key(t), "latest", t, g) for t, g in topics]
         try:
             pages = await asyncio.gather(
-                *(topic_page(t, g) for t, g in topics), *(list_page(s) for s in lists)
+                *(one(spec, True) for spec in specs), *(one(spec, False) for spec in lists)
             )
             asked: list[str] = []
             for topic_id, _ in topics:
@@ -283,16 +259,14 @@ class Loaders:
                 fetched = await library.records(asked)
                 if fetched.error:
                     errors.append(fetched.error)
-            self._post(msg.RestoreRoundDone(asked, errors))
+            self._post(answers.RestoreRoundDone(asked, errors))
         except asyncio.CancelledError:
-            for topic_id, generation in topics:
-                self._post(msg.ListCancelled(latest_key(topic_id), generation))
-            for key, _, _, generation in lists:
-                self._post(msg.ListCancelled(key, generation))
-            self._post(msg.RestoreFinished())
+            for key, _, _, generation in [*specs, *lists]:
+                self._post(answers.ListCancelled(key, generation))
+            self._post(answers.RestoreFinished())
             raise
         except Exception as exc:  # never let a worker take the app down
-            self._post(msg.RestoreFinished(f"Could not restore the open lists: {exc}"))
+            self._post(answers.RestoreFinished(f"Could not restore the open lists: {exc}"))
 
     # -- records -----------------------------------------------------------------------------------
     def fetch_record(self, rid: str, *, refresh: bool = False) -> None:
@@ -300,73 +274,82 @@ class Loaders:
         self._run(partial(self._fetch_record, rid, refresh), "pane")
 
     async def _fetch_record(self, rid: str, refresh: bool) -> None:
+        from mscterm.tui import answers
+
         if not refresh:
             await asyncio.sleep(DEBOUNCE)
         try:
             fetched = await self._library.records([rid], refresh=refresh)
         except Exception as exc:
-            self._post(msg.RecordFetched(rid, False, f"Could not fetch {rid}: {exc}", False))
+            self._post(answers.RecordFetched(rid, False, f"Could not fetch {rid}: {exc}", False))
             return
         found = rid in fetched.records and rid not in fetched.missing
-        self._post(msg.RecordFetched(rid, found, fetched.error))
+        self._post(answers.RecordFetched(rid, found, fetched.error))
 
     def prefetch(self, rids: list[str]) -> None:
         """Fetch a few siblings ahead, after the cursor rested a little longer."""
         self._run(partial(self._prefetch, rids), "prefetch")
 
     async def _prefetch(self, rids: list[str]) -> None:
+        from mscterm.tui import answers
+
         await asyncio.sleep(DEBOUNCE * 2)
         try:
             fetched = await self._library.records(rids)
         except Exception:
             return
-        self._post(msg.Prefetched(rids, fetched.error))
+        self._post(answers.Prefetched(rids, fetched.error))
 
-    # -- topic counts ------------------------------------------------------------------------------
     def load_counts(self, topic_id: str) -> None:
-        """PubMed totals for the overview; they arrive when they arrive, never blocking."""
+        """A topic's PubMed totals for the overview; they arrive when they arrive."""
         self._run(partial(self._load_counts, topic_id), "counts")
 
     async def _load_counts(self, topic_id: str) -> None:
+        from mscterm.tui import answers
+
         await asyncio.sleep(DEBOUNCE)
         try:
             counts = _topic_counts(await self._library.topic_counts(topic_id))
         except Exception as exc:
-            self._post(msg.StatusNote(f"Topic counts unavailable: {exc}", error=True))
+            self._post(answers.StatusNote(f"Topic counts unavailable: {exc}", error=True))
             return
         if counts.on_pubmed is not None:
             with contextlib.suppress(OSError):  # the visit is a nicety; never fail for it
                 self._library.mark_visited(topic_id)
-        self._post(msg.CountsArrived(topic_id, counts))
+        self._post(answers.CountsArrived(topic_id, counts))
 
-    # -- searching PubMed --------------------------------------------------------------------------
+    # -- searching PubMed, exporting ---------------------------------------------------------------
     def search_pubmed(self, query: str, retstart: int, size: int) -> None:
         """A page of PubMed hits, newest first, with their records."""
         self._run(partial(self._search_pubmed, query, retstart, size), "search-pubmed")
 
     async def _search_pubmed(self, query: str, retstart: int, size: int) -> None:
+        from mscterm.tui import answers
+
         library = self._library
         try:
             found = await library.search_pubmed(query, retstart=retstart, retmax=size)
             fetched = await library.records(found.ids)
         except Exception as exc:
-            self._post(msg.StatusNote(f"PubMed search failed: {exc}", error=True))
+            self._post(answers.StatusNote(f"PubMed search failed: {exc}", error=True))
             return
         records = [fetched.records[i] for i in found.ids if i in fetched.records]
-        self._post(msg.PubmedPage(query, retstart, found.ids, found.count, records, fetched.error))
+        page = answers.PubmedPage(query, retstart, found.ids, found.count, records, fetched.error)
+        self._post(page)
 
-    # -- export ------------------------------------------------------------------------------------
     def export(self, request: ExportRequest, marks: list[str]) -> None:
         """Format and write atomically off the UI thread (10,000 records take a moment)."""
         self._run(partial(self._export, request, marks), "export", thread=True)
 
     def _export(self, request: ExportRequest, marks: list[str]) -> None:
+        from mscterm.tui import answers
+
         try:
             sentence = export_marked(self._library, marks, request)
         except Exception as exc:
-            self._post(msg.WorkFailed(f"Export failed: {exc}"))
+            self._post(answers.WorkFailed(f"Export failed: {exc}"))
             return
-        self._post(msg.Exported(sentence))
+        self._post(answers.Exported(sentence))
 
 
 def export_marked(library: Library, marks: list[str], request: ExportRequest) -> str:

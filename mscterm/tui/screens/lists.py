@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mscterm.tui import messages as msg
 from mscterm.tui.explorer import (
     CANCELLED_NOTE,
     FAILED,
@@ -30,6 +29,7 @@ from mscterm.tui.widgets import tree_search
 
 if TYPE_CHECKING:
     from mscterm.library import Library
+    from mscterm.tui import answers as ans
     from mscterm.tui.explorer import Explorer
     from mscterm.tui.screens.pane_view import PaneView
     from mscterm.tui.screens.report import Report
@@ -110,16 +110,16 @@ class ListControl:
             self._tree.show_list_state(lst)
 
     # -- answers ---------------------------------------------------------------------------------
-    def topic_loaded(self, message: msg.TopicLoaded) -> None:
-        explorer, tree = self._explorer, self._tree
+    def topic_loaded(self, message: ans.TopicLoaded) -> None:
+        explorer, tree, page = self._explorer, self._tree, message.page
         key = latest_key(message.topic_id)
         explorer.fetched(message.asked, message.fetch_error)
         lst = explorer.current(key, message.generation)
-        if message.page is not None:
+        if page is not None:
             if lst is not None:
-                explorer.fill(key, message.page, message.total)
-                tree.show_list(lst, message.page)
-            tree.set_topic_count(message.topic_id, message.total)
+                explorer.fill(key, page.ids, page.total)
+                tree.show_list(lst, page.ids)
+            tree.set_topic_count(message.topic_id, page.total)
         elif lst is not None:
             note = OFFLINE_NOTE if message.search_error is None else FAILED_NOTE
             self._set_state(key, FAILED, note)
@@ -131,44 +131,42 @@ class ListControl:
         if error:
             self._report.fail(f"{title}: {error}")
         else:
-            on_pubmed = f", {message.total:,} on PubMed" if message.total is not None else ""
+            on_pubmed = f", {page.total:,} on PubMed" if page is not None else ""
             self._report.status(f"{title}: {message.shown} records shown{on_pubmed}.")
         self._loaders.count_cached()
 
-    def list_loaded(self, message: msg.ListLoaded) -> None:
-        explorer = self._explorer
+    def list_loaded(self, message: ans.ListLoaded) -> None:
+        explorer, page = self._explorer, message.page
         lst = explorer.current(message.key, message.generation)
         if lst is None:
             return
-        if message.warning:
-            self._report.fail(message.warning)
-        if message.every_id is not None:
-            lst.every_id = message.every_id
+        if page.warning and not message.quiet:
+            self._report.fail(page.warning)
+        if page.every_id is not None:
+            lst.every_id = page.every_id
         if not message.quiet:
-            explorer.fetched(message.ids, message.error)
-        explorer.fill(
-            message.key, message.ids, message.total, append=message.append, note=message.note
-        )
-        self._tree.show_list(lst, message.ids)
+            explorer.fetched(page.ids, message.error)
+        explorer.fill(message.key, page.ids, page.total, append=message.append, note=page.note)
+        self._tree.show_list(lst, page.ids)
         if message.topic_total:
-            self._tree.set_topic_count(lst.owner, message.total)
-        self._view.refresh({*message.ids, message.key})
+            self._tree.set_topic_count(lst.owner, page.total)
+        self._view.refresh({*page.ids, message.key})
         if message.quiet:
             return
         if message.error:
             self._report.fail(message.error)
         else:
             title = GROUP_TITLES.get(lst.kind, lst.kind)
-            self._report.status(f"{title}: {len(lst.ids):,} of {message.total:,} shown.")
+            self._report.status(f"{title}: {len(lst.ids):,} of {page.total:,} shown.")
         self._loaders.count_cached()
 
-    def list_failed(self, message: msg.ListFailed) -> None:
+    def list_failed(self, message: ans.ListFailed) -> None:
         if self._explorer.current(message.key, message.generation) is not None:
             self._set_state(message.key, FAILED, message.note)
         if message.error:
             self._report.fail(message.error)
 
-    def list_cancelled(self, message: msg.ListCancelled) -> None:
+    def list_cancelled(self, message: ans.ListCancelled) -> None:
         lst = self._explorer.current(message.key, message.generation)
         if lst is not None and lst.state == LOADING:
             self._set_state(message.key, IDLE, CANCELLED_NOTE)
@@ -203,7 +201,7 @@ class ListControl:
                 list_specs.append((key, lst.kind, lst.owner, lst.generation))
         self._loaders.restore_round(topic_specs, list_specs, explorer.page)
 
-    def restore_round_done(self, message: msg.RestoreRoundDone) -> None:
+    def restore_round_done(self, message: ans.RestoreRoundDone) -> None:
         if message.asked:
             self._explorer.fetched(message.asked)
             self._tree.records_changed(message.asked)
@@ -218,7 +216,7 @@ class ListControl:
         else:
             self._explorer.position.finish_restore()
 
-    def restore_finished(self, message: msg.RestoreFinished) -> None:
+    def restore_finished(self, message: ans.RestoreFinished) -> None:
         if message.error:
             self._report.fail(message.error)
         self._explorer.position.finish_restore()

@@ -47,6 +47,7 @@ from mscterm.tui.workers import Loaders
 
 if TYPE_CHECKING:
     from mscterm.library import Library
+    from mscterm.tui import answers as ans
 
 # The dialogs (help, search, copy, export, prompt) are imported when first opened, and the
 # filter box is mounted when first asked for: none of them is part of the first frame.
@@ -228,43 +229,43 @@ class MainScreen(Screen[None]):
         self.view.refresh(changed)
 
     # -- from the workers ----------------------------------------------------------------------
-    def on_topic_loaded(self, message: msg.TopicLoaded) -> None:
+    def on_topic_loaded(self, message: ans.TopicLoaded) -> None:
         self.lists.topic_loaded(message)
 
-    def on_list_loaded(self, message: msg.ListLoaded) -> None:
+    def on_list_loaded(self, message: ans.ListLoaded) -> None:
         self.lists.list_loaded(message)
 
-    def on_list_failed(self, message: msg.ListFailed) -> None:
+    def on_list_failed(self, message: ans.ListFailed) -> None:
         self.lists.list_failed(message)
 
-    def on_list_cancelled(self, message: msg.ListCancelled) -> None:
+    def on_list_cancelled(self, message: ans.ListCancelled) -> None:
         self.lists.list_cancelled(message)
 
-    def on_restore_round_done(self, message: msg.RestoreRoundDone) -> None:
+    def on_restore_round_done(self, message: ans.RestoreRoundDone) -> None:
         self.lists.restore_round_done(message)
 
-    def on_restore_finished(self, message: msg.RestoreFinished) -> None:
+    def on_restore_finished(self, message: ans.RestoreFinished) -> None:
         self.lists.restore_finished(message)
 
-    def on_record_fetched(self, message: msg.RecordFetched) -> None:
+    def on_record_fetched(self, message: ans.RecordFetched) -> None:
         self.view.record_fetched(message)
 
-    def on_prefetched(self, message: msg.Prefetched) -> None:
+    def on_prefetched(self, message: ans.Prefetched) -> None:
         self.view.prefetched(message)
 
-    def on_counts_arrived(self, message: msg.CountsArrived) -> None:
+    def on_counts_arrived(self, message: ans.CountsArrived) -> None:
         self.view.counts_arrived(message)
 
-    def on_cache_counted(self, message: msg.CacheCounted) -> None:
+    def on_cache_counted(self, message: ans.CacheCounted) -> None:
         self.report.header(message.count)
 
-    def on_exported(self, message: msg.Exported) -> None:
+    def on_exported(self, message: ans.Exported) -> None:
         self.record_actions.exported(message.sentence)
 
-    def on_work_failed(self, message: msg.WorkFailed) -> None:
+    def on_work_failed(self, message: ans.WorkFailed) -> None:
         self.report.fail(message.sentence)
 
-    def on_status_note(self, message: msg.StatusNote) -> None:
+    def on_status_note(self, message: ans.StatusNote) -> None:
         self.report.status(message.sentence, error=message.error)
 
     # -- keys ----------------------------------------------------------------------------------

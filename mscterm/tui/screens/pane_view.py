@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mscterm.library import Library
     from mscterm.model import Record
     from mscterm.topics import TopicMap
+    from mscterm.tui import answers as ans
     from mscterm.tui.explorer import Explorer
     from mscterm.tui.nodes import NodeData
     from mscterm.tui.screens.report import Report
@@ -164,7 +165,7 @@ class PaneView:
             self._loaders.prefetch(wanted)
 
     # -- answers ---------------------------------------------------------------------------------
-    def record_fetched(self, message: msg.RecordFetched) -> None:
+    def record_fetched(self, message: ans.RecordFetched) -> None:
         """The highlighted record's fetch came back."""
         rid = message.rid
         self._explorer.fetched([rid], message.error)
@@ -180,14 +181,14 @@ class PaneView:
             self.record(rid)
         self._loaders.count_cached()
 
-    def prefetched(self, message: msg.Prefetched) -> None:
+    def prefetched(self, message: ans.Prefetched) -> None:
         """Siblings arrived ahead of the cursor."""
         self._explorer.fetched(message.rids)
         self._tree.records_changed(message.rids)
         if message.error:
             self._report.header()
 
-    def counts_arrived(self, message: msg.CountsArrived) -> None:
+    def counts_arrived(self, message: ans.CountsArrived) -> None:
         """A topic's PubMed counts: on its label, and in the overview if it is shown."""
         topic_id, counts = message.topic_id, message.counts
         self._explorer.counts[topic_id] = counts

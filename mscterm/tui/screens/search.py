@@ -18,13 +18,13 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mscterm.model import Record
-from mscterm.tui import messages as msg
 from mscterm.tui.overview import citation_label
 from mscterm.tui.safe import one_line, safe_text
 from mscterm.tui.workers import Loaders
 
 if TYPE_CHECKING:
     from mscterm.library import Library
+    from mscterm.tui import answers as ans
 
 LIMIT = 50
 """Hits per page (local search: the only page; PubMed: one esearch page)."""
@@ -177,7 +177,7 @@ class SearchScreen(ModalScreen[str | None]):
         self._status("Loading the next PubMed page…")
         self._loaders.search_pubmed(query, self._next_start, LIMIT)
 
-    def on_pubmed_page(self, page: msg.PubmedPage) -> None:
+    def on_pubmed_page(self, page: ans.PubmedPage) -> None:
         """A page of PubMed hits arrived: the first replaces the list, later ones follow it."""
         hits = self.query_one("#search-hits", OptionList)
         if page.retstart == 0:
@@ -202,7 +202,7 @@ class SearchScreen(ModalScreen[str | None]):
         if page.error:
             self._status(f"{shown} shown; {page.error}")
 
-    def on_status_note(self, note: msg.StatusNote) -> None:
+    def on_status_note(self, note: ans.StatusNote) -> None:
         note.stop()
         self._status(note.sentence)
 
