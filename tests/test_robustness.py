@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import mscterm.commands.cache as cache_cmd
+import mscterm.library as library_mod
 from mscterm.cli import main
 from mscterm.store import RecordStore, SnapshotError, StoreError
 from tests.test_store import make_record
@@ -72,7 +72,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("MSCTERM_CACHE_DIR", "MSCTERM_STATE_DIR", "MSCTERM_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MSCTERM_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setattr(cache_cmd, "seed_records_path", lambda: tmp_path / "no-seed.jsonl")
+    monkeypatch.setattr(library_mod, "seed_records_path", lambda: tmp_path / "no-seed.jsonl")
     return tmp_path / "cache"
 
 
@@ -248,26 +248,6 @@ def test_interrupted_export_leaves_no_partial_file(env: Path, tmp_path: Path, mo
 
 
 # -- full disk -----------------------------------------------------------------------------------
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    try:
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-            capture_output=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"cannot mount a small tmpfs here: {exc}")
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace')}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=20)
-
-
 def test_full_disk_is_a_clear_error_and_keeps_what_was_cached(
     env: Path, small_disk: Path, tmp_path: Path, capsys
 ) -> None:
@@ -278,9 +258,9 @@ def test_full_disk_is_a_clear_error_and_keeps_what_was_cached(
     with open(big, "w", encoding="utf-8") as fh:
         for n in range(100, 3100):
             fh.write(json.dumps(make_record(n, abstract="karyotype " * 300).to_json()) + "\n")
-    assert main(["cache", "import", str(big), "--cache-dir", str(cache)]) == 2
+    assert main(["cache", "import", str(big), "--cache-dir", str(cache)]) == 4  # DESIGN.md
     err = capsys.readouterr().err
-    assert "mscterm: no space left on the disk holding the cache" in err
+    assert "mscterm: disk full: no space left on the disk holding the cache" in err
     assert "Traceback" not in err
     # Fill what closing the cache freed: on a full disk the cache still opens for reading,
     # every record is whole, and writing says why it cannot.

@@ -1,10 +1,12 @@
 """Every Library call of the explorer that may reach the network (or take a while), as workers.
 
 This is the one place the TUI asks the :class:`~mscterm.library.Library` for records, links,
-searches, counts and exports. Each worker calls the Library and posts what came back to the
-screen that asked (its ``host``) as an answer of :mod:`mscterm.tui.answers` (imported by each
-worker when it runs: answers come after the first frame); the screen decides what to show.
-Nothing here touches a widget, and a worker never raises: a failure is an answer too.
+searches, counts and exports; the Library answers with :mod:`mscterm.results` objects and
+never raises for a network or storage failure. Each worker calls the Library and posts what
+came back to the screen that asked (its ``host``) as an answer of :mod:`mscterm.tui.answers`
+(imported by each worker when it runs: answers come after the first frame); the screen
+decides what to show. Nothing here touches a widget, and a worker never raises: a failure is
+an answer too.
 
 Worker groups (one running worker per group, on the host): ``topic`` (a topic's latest page and
 its records), ``group`` (a list's page), ``restore`` (the lists a session left open), ``pane`` (the
@@ -19,6 +21,7 @@ import contextlib
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from mscterm.results import Problem
 from mscterm.tui.explorer import FAILED_NOTE, KNOWN_OFFLINE_NOTE, OFFLINE_NOTE, latest_key
 from mscterm.tui.nodes import GROUP_TITLES, REVIEW_PMID
 
@@ -27,8 +30,7 @@ if TYPE_CHECKING:
     from textual.message import Message
 
     from mscterm.library import Library
-    from mscterm.model import Record
-    from mscterm.results import TopicCounts
+    from mscterm.results import Answer, LocalHits
     from mscterm.tui.answers import Page
     from mscterm.tui.screens.export_dialog import ExportRequest
 
@@ -43,25 +45,8 @@ class Offline(Exception):
     """Offline by choice: the page was not asked for (and nothing stands in for it)."""
 
 
-def _net_errors() -> tuple[type[Exception], type[Exception]]:
-    """(any E-utilities failure, offline by choice): what the Library still raises today."""
-    from mscterm.ncbi.errors import EUtilsError, OfflineError
-
-    return EUtilsError, OfflineError
-
-
-def _topic_counts(found: Any) -> TopicCounts:
-    """The Library's counts as :class:`mscterm.results.TopicCounts` (the type the TUI uses)."""
-    from mscterm.results import TopicCounts
-
-    return TopicCounts(
-        landmarks=found.landmarks,
-        cached=found.cached,
-        on_pubmed=found.on_pubmed,
-        new_since_visit=found.new_since_visit,
-        last_visit=found.last_visit,
-        error=found.error,
-    )
+class Failed(Exception):
+    """The page could not be had; the message is the Library's sentence."""
 
 
 class Loaders:
@@ -84,33 +69,33 @@ class Loaders:
     ) -> Page:
         """A page of a list: an esearch page (``latest``), or cut from elink's whole answer.
 
-        The review's references fall back to the ones known from its page when the network
-        fails. Raises :class:`Offline` when nothing can be had; other failures propagate.
+        The review's references are the ones known from its page when the network has none
+        (the Library's fallback; noted under the list). Raises :class:`Offline` when nothing
+        can be had offline, :class:`Failed` with the Library's sentence when nothing came.
         """
         from mscterm.tui.answers import Page
 
         library = self._library
-        net_error, offline_error = _net_errors()
         if kind == "latest":
-            try:
-                found = await library.topic_latest(
-                    owner, retstart=start, retmax=size, refresh=refresh
-                )
-            except offline_error as exc:
-                raise Offline from exc
-            return Page(found.ids, found.count)
-        every, note, warning = known, None, None
+            found = await library.topic_latest(owner, retstart=start, retmax=size, refresh=refresh)
+            if found.problem is Problem.OFFLINE:
+                raise Offline
+            if found.error:
+                raise Failed(found.error)
+            return Page(found.value.ids, found.value.count)
+        note = warning = None
+        every = known
         if every is None:
-            try:
-                every = await library.related(owner, kind, refresh=refresh)
-            except (net_error, OSError) as exc:
-                if kind != "references" or owner != REVIEW_PMID:
-                    if isinstance(exc, offline_error):
-                        raise Offline from exc
-                    raise
-                every, note = list(library.topics.review_references), KNOWN_OFFLINE_NOTE
-                if not isinstance(exc, offline_error):
-                    warning = f"References: {exc}"
+            answer = await library.related(owner, kind, refresh=refresh)
+            if not answer.value and answer.problem is Problem.OFFLINE:
+                raise Offline
+            if not answer.value and answer.error:
+                raise Failed(answer.error)
+            if kind == "references" and owner == REVIEW_PMID and (not answer.ok or answer.warnings):
+                note = KNOWN_OFFLINE_NOTE
+            if answer.error and answer.problem is not Problem.OFFLINE:
+                warning = f"{GROUP_TITLES.get(kind, kind)}: {answer.error}"
+            every = answer.value
         return Page(every[start : start + size], len(every), every, note, warning)
 
     # -- the cache ---------------------------------------------------------------------------------
@@ -121,13 +106,11 @@ class Loaders:
     def _count_cached(self) -> None:
         from mscterm.tui import answers
 
-        try:
-            count = self._library.cached_count()
-        except Exception:
-            return
-        self._post(answers.CacheCounted(count))
+        counts = self._library.cache_counts()
+        if not counts.error:
+            self._post(answers.CacheCounted(counts.value.fetched))
 
-    def local_hits(self, query: str, limit: int) -> list[Record]:
+    def local_hits(self, query: str, limit: int) -> Answer[LocalHits]:
         """The local index's best matches (milliseconds: called on every keystroke)."""
         return self._library.search_local(query, limit=limit)
 
@@ -140,7 +123,6 @@ class Loaders:
         from mscterm.tui import answers
 
         library = self._library
-        net_error, _ = _net_errors()
         key = latest_key(topic_id)
         try:
             page: Page | None = None
@@ -149,7 +131,7 @@ class Loaders:
                 page = await self.page("latest", topic_id, 0, size, None, refresh)
             except Offline:
                 pass
-            except (net_error, OSError) as exc:
+            except Failed as exc:
                 search_error = str(exc)
             asked = library.topics.landmark_ids(topic_id) + (page.ids if page else [])
             fetched = await library.records(asked, refresh=refresh)
@@ -227,7 +209,6 @@ class Loaders:
         from mscterm.tui import answers
 
         library = self._library
-        net_error, _ = _net_errors()
         errors: list[str] = []
 
         async def one(spec: ListSpec, topic: bool) -> list[str]:
@@ -237,7 +218,7 @@ class Loaders:
             except Offline:
                 self._post(answers.ListFailed(key, generation, OFFLINE_NOTE))
                 return []
-            except (net_error, OSError) as exc:
+            except Failed as exc:
                 errors.append(str(exc))
                 self._post(answers.ListFailed(key, generation, FAILED_NOTE))
                 return []
@@ -309,7 +290,7 @@ class Loaders:
 
         await asyncio.sleep(DEBOUNCE)
         try:
-            counts = _topic_counts(await self._library.topic_counts(topic_id))
+            counts = await self._library.topic_counts(topic_id)
         except Exception as exc:
             self._post(answers.StatusNote(f"Topic counts unavailable: {exc}", error=True))
             return
@@ -327,12 +308,12 @@ class Loaders:
         from mscterm.tui import answers
 
         library = self._library
-        try:
-            found = await library.search_pubmed(query, retstart=retstart, retmax=size)
-            fetched = await library.records(found.ids)
-        except Exception as exc:
-            self._post(answers.StatusNote(f"PubMed search failed: {exc}", error=True))
+        answer = await library.search_pubmed(query, retstart=retstart, retmax=size)
+        if answer.error:
+            self._post(answers.StatusNote(f"PubMed search failed: {answer.error}", error=True))
             return
+        found = answer.value
+        fetched = await library.records(found.ids)
         records = [fetched.records[i] for i in found.ids if i in fetched.records]
         page = answers.PubmedPage(query, retstart, found.ids, found.count, records, fetched.error)
         self._post(page)

@@ -123,12 +123,11 @@ class SearchScreen(ModalScreen[str | None]):
             self._show([], "")
             self._status("Type to search; enter opens a hit.")
             return
-        try:
-            records = self._loaders.local_hits(query, LIMIT)
-        except Exception as exc:  # a broken index must not take the app down
-            self._status(f"Local search failed: {exc}")
+        found = self._loaders.local_hits(query, LIMIT)
+        if found.error:
+            self._status(f"Local search failed: {found.error}")
             return
-        self._show(records, "in the local cache")
+        self._show(found.value.records, "in the local cache")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._query = event.value
