@@ -162,9 +162,10 @@ async def test_navigation_j_k_enter_and_landmarks_first(offline_settings: Settin
         await settle(pilot)
         labels = labels_under(tree, f"t:{TOPIC}")
         landmarks = app.library.topics.landmark_ids(TOPIC)
-        assert all(label.startswith("★") for label in labels[: len(landmarks)])
+        assert all(label.lstrip("●⚠ ").startswith("★") for label in labels[: len(landmarks)])
         assert labels[-1].startswith("Latest on PubMed")
-        assert any("Rubio" in label and "RETRACTED" in label for label in labels)
+        # The retracted landmark carries the safety mark before everything else.
+        assert any(label.startswith("⚠ ★ Rubio") for label in labels)
         await pilot.press("j")
         assert isinstance(tree.cursor_node.data, RecordData)
         await pilot.press("k", "k")
@@ -805,7 +806,7 @@ async def test_no_color_keeps_marks_and_badges_readable(
         await pilot.press("space")
         await settle(pilot)
         text = screen_text(app)
-        assert "● ★ Rubio" in text  # marks and landmarks are characters, not colours
+        assert "● ⚠ ★ Rubio" in text  # marks, safety and landmarks are characters, not colours
         assert "RETRACTED PUBLICATION" in text
 
 
@@ -823,7 +824,8 @@ async def test_resizing_keeps_the_layout(offline_settings: Settings):
 
 
 def test_evidence_mix_counts_each_record_once_in_design_order():
-    from mscterm.tui.overview import evidence_class, topic_stats
+    from mscterm.listing import evidence_class
+    from mscterm.tui.overview import topic_stats
 
     def rec(rid: str, types: list[str], year: int, retracted: bool = False) -> Record:
         return Record(id=rid, pmid=rid, publication_types=types, year=year, retracted=retracted)
@@ -921,10 +923,10 @@ async def test_marking_reads_nothing_and_the_row_shows_the_mark(
         tree = tree_of(app)
         tree.action_mark()  # what space does, before the screen hears of it
         assert reads == []
-        assert drawn(tree, tree.cursor_node).startswith("● ★ Rubio")
+        assert drawn(tree, tree.cursor_node).startswith("● ⚠ ★ Rubio")
         assert reads == []  # the row was drawn once already: only the mark is new
         await pilot.pause()
-        assert "● ★ Rubio" in screen_text(app)
+        assert "● ⚠ ★ Rubio" in screen_text(app)
 
 
 async def test_nodes_are_found_by_key_and_record_without_walking_the_tree(
@@ -949,4 +951,4 @@ async def test_nodes_are_found_by_key_and_record_without_walking_the_tree(
             tree.action_mark()
             tree.records_changed([RUBIO])
             await pilot.pause()
-            assert "● ★ Rubio" in screen_text(app)
+            assert "● ⚠ ★ Rubio" in screen_text(app)

@@ -25,6 +25,7 @@ from mscterm.tui import messages as msg
 from mscterm.tui.explorer import Explorer, ListState, topic_key
 from mscterm.tui.nodes import (
     REVIEW_PMID,
+    FoundData,
     GroupData,
     MoreData,
     NodeData,
@@ -35,8 +36,8 @@ from mscterm.tui.nodes import (
     TopicData,
     target_of,
 )
-from mscterm.tui.rows import record_label, record_row
-from mscterm.tui.widgets import tree_lists, tree_position, tree_search
+from mscterm.tui.rows import SIGNALS, Row, record_label, record_row, row_styles
+from mscterm.tui.widgets import tree_found, tree_lists, tree_position, tree_search
 from mscterm.tui.widgets.tree_index import TreeIndex
 from mscterm.tui.widgets.tree_source import Lookup, Source, TreeSource
 
@@ -51,6 +52,9 @@ Node = TreeNode[NodeData]
 
 class TopicTree(Tree[NodeData]):
     """Topics → sub-topics → references, with the review as its own top node."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"topic-tree--{name}" for name in SIGNALS}
+    """A row's signals (mark, retracted, concern, landmark, decision): styled in app.tcss."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False),
@@ -119,18 +123,30 @@ class TopicTree(Tree[NodeData]):
         self.add_node(self.root, self.source.review_label(), ReviewData(key="review"))
         for topic in self.source.topics:
             self._add_topic(self.root, topic)
+        for kind, key in reversed(self._explorer.found):
+            tree_found.add(self, self._explorer, kind, key)
 
-    def add_node(self, parent: Node, label: Text, data: NodeData, *, expand: bool = True) -> Node:
-        """Add a node and index it (every node is added here)."""
-        node = parent.add(label, data, allow_expand=expand)
+    def show_found(self, kind: str, key: str) -> str:
+        """Show a found record (``key``: its id) or search list first under "Found", opened;
+        returns the key of its node."""
+        return tree_found.show(self, self._explorer, kind, key)
+
+    def add_node(
+        self, parent: Node, label: Text, data: NodeData, *, expand: bool = True, first: bool = False
+    ) -> Node:
+        """Add a node (``first``: before its siblings) and index it (every node is added here)."""
+        node = parent.add(label, data, allow_expand=expand, before=0 if first else None)
         self._index.add(node)
         return node
 
-    def add_record(self, parent: Node, rid: str, *, landmark: bool = False) -> Node:
+    def add_record(
+        self, parent: Node, rid: str, *, landmark: bool = False, first: bool = False
+    ) -> Node:
         """A reference's node (its label is drawn at paint time)."""
         key = f"{parent.data.key if parent.data else ''}/{rid}"
         data = RecordData(key=key, rid=rid, landmark=landmark)
-        return self.add_node(parent, Text(), data, expand=rid.isdigit() and rid != REVIEW_PMID)
+        expand = rid.isdigit() and rid != REVIEW_PMID
+        return self.add_node(parent, Text(), data, expand=expand, first=first)
 
     def _add_topic(self, parent: Node, topic: Topic) -> Node:
         data = TopicData(key=topic_key(topic.id), topic_id=topic.id)
@@ -169,20 +185,25 @@ class TopicTree(Tree[NodeData]):
                 tree_lists.add_list(self, self._explorer, node, kind, data.pmid)
         elif isinstance(data, RecordData) and not data.populated and node.allow_expand:
             data.populated = True
-            for kind in ("similar", "cited_by"):
+            for kind in ("references", "similar", "cited_by"):
                 tree_lists.add_list(self, self._explorer, node, kind, data.rid)
 
     # -- labels --------------------------------------------------------------------------------
-    def _row(self, rid: str) -> Text:
+    def _row(self, rid: str) -> Row:
         return record_row(self.source.lookup(rid), rid)
 
     def label_of(self, node: Node) -> Text:
         """A node's label as it is drawn now (without the expand arrow)."""
         data = node.data
         if isinstance(data, RecordData):
-            row = self._index.row(data.rid, self._row)
-            marked = data.rid in self._explorer.marks
-            return record_label(row, marked=marked, landmark=data.landmark)
+            explorer = self._explorer
+            return record_label(
+                self._index.row(data.rid, self._row),
+                marked=data.rid in explorer.marks,
+                landmark=data.landmark,
+                decision=explorer.decision_of(data.rid),
+                styles=row_styles(self, "topic-tree"),
+            )
         label = node.label
         return label.copy() if isinstance(label, Text) else Text(label)
 
@@ -230,7 +251,6 @@ class TopicTree(Tree[NodeData]):
         if node is None:
             return
         cursor_key = self.cursor_key()
-        node.set_label(tree_lists.list_label(lst))
         self._index.drop_rows(lst.ids)  # drawn afresh, as when the list is first shown
         tree_lists.fill(self, node, lst)
         tree_position.apply_pending(self, self._explorer, node)
@@ -317,6 +337,9 @@ class TopicTree(Tree[NodeData]):
             return msg.NoteHighlighted(self, node, "Press enter to load the next page.")
         if isinstance(data, NoteData):
             return msg.NoteHighlighted(self, node, data.text or self.label_of(node).plain)
+        if isinstance(data, FoundData):
+            text = "Records opened by go-to or search, and searches' hits, this session."
+            return msg.NoteHighlighted(self, node, text)
         return None
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
