@@ -527,8 +527,11 @@ async def test_network_failure_turns_the_header_offline(
         await pilot.press("enter")
         await settle(pilot)
         assert library.offline
-        assert "OFFLINE" in screen_text(app)
-        assert notifications(app)
+        text = screen_text(app)
+        assert "OFFLINE" in text
+        # Told once, calmly, on the status line (issue 15 item 4): no toast over the pane.
+        assert "Offline · r goes online and retries" in text
+        assert notifications(app) == []
 
 
 # -- hostile text --------------------------------------------------------------------------------
@@ -647,9 +650,17 @@ async def test_open_without_a_browser_shows_the_url(
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     app = MscApp(Library(offline_settings))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("o")  # the review: PubMed, PMC (it has a PMCID) and its DOI
+        await pilot.pause()
+        text = screen_text(app)
+        assert "PubMed" in text and "PMC" in text and "DOI" in text
+        await pilot.press("enter")  # PubMed, the first
         await pilot.pause()
         assert "https://pubmed.ncbi.nlm.nih.gov/22685475/" in notifications(app)
+        await pilot.press("o", "j", "enter")  # PMC
+        await pilot.pause()
+        assert "https://pmc.ncbi.nlm.nih.gov/articles/PMC3363282/" in notifications(app)
 
 
 async def test_export_dialog_writes_the_marked_references(
@@ -716,7 +727,7 @@ async def test_pubmed_search_pages_on_with_more(
             return [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
 
         assert len(prompts()) == 5 and prompts()[-1].startswith("more… (4 of 10")
-        assert "4 hits on PubMed (of 10)" in screen_text(app)
+        assert "4 shown of 10 on PubMed" in screen_text(app)
         await pilot.press("enter")  # to the hits
         hits.highlighted = 4
         await pilot.press("enter")  # "more…": the next page
@@ -727,7 +738,7 @@ async def test_pubmed_search_pages_on_with_more(
         await settle(pilot)
         assert len(prompts()) == 10 and not prompts()[-1].startswith("more")
         assert all("Fictus" in p for p in prompts())
-        assert "10 hits on PubMed (of 10)" in screen_text(app)
+        assert "10 hits on PubMed" in screen_text(app)
         await pilot.press("enter")  # a hit still opens its record
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
