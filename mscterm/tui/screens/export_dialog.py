@@ -21,6 +21,26 @@ FORMATS: list[tuple[str, str, str]] = [
 DEFAULT_STEM = "mscterm-export"
 
 
+class StateCheckbox(Checkbox):
+    """A checkbox whose state reads in any theme (and without colour): ``[✓] … yes`` when on,
+    ``[ ] … no`` when off, where Textual's own shows the same ``X`` either way."""
+
+    def __init__(self, label: str, value: bool = False, *, id: str | None = None) -> None:
+        self._text = label
+        super().__init__(self._said(value), value, id=id)
+
+    def _said(self, value: bool) -> str:
+        return f"{self._text}: {'yes' if value else 'no'}"
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return "✓" if self.value else " "
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self.label = self._said(self.value)
+
+
 @dataclass(frozen=True, slots=True)
 class ExportRequest:
     """What the user chose in the dialog."""
@@ -58,7 +78,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 id="export-format",
             )
             yield Input(default_path(self._fmt), id="export-path", placeholder="file to write")
-            yield Checkbox("Include abstracts", value=False, id="export-abstracts")
+            yield StateCheckbox("Include abstracts", False, id="export-abstracts")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", id="export-ok", variant="primary")
                 yield Button("Cancel", id="export-cancel")
