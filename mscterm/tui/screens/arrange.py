@@ -105,7 +105,7 @@ class Arranger:
         """``>`` (+) / ``<`` (−): the tree a few cells wider or narrower; remembered."""
         left = self._screen.query_one("#left")
         room = self._screen.size.width - MIN_PANE
-        width = max(MIN_TREE, min(left.size.width + step * STEP, room))
+        width = max(MIN_TREE, min(left.outer_size.width + step * STEP, room))
         left.styles.width = width
         with contextlib.suppress(OSError):
             self._library.state.set(WIDTH_KEY, width)

@@ -179,7 +179,7 @@ class MainScreen(Screen[None]):
         self.arranger.restore_width()
         self.topic_tree.focus()
         self._mounted = True
-        self.set_interval(1.0, self._tick)
+        self.set_interval(0.5, self._tick)
         self.call_after_refresh(self.complete_startup)
 
     def complete_startup(self) -> None:

@@ -194,9 +194,7 @@ class PaneView:
             total = lst.total if lst.total is not None else len(lst.ids)
             how = describe(lst.sort, lst.only)
             arranged = f" · {how}" if how else ""
-            self._follow(
-                f"{title}: {shown:,} shown of {total:,}{arranged} · S sorts · F filters"
-            )
+            self._follow(f"{title}: {shown:,} shown of {total:,}{arranged} · S sorts · F filters")
         elif lst.state == LOADING:
             self._follow(f"{title}: loading…")
         else:

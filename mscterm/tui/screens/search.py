@@ -112,7 +112,7 @@ class SearchScreen(ModalScreen[SearchOutcome]):
 
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(0.5, self._tick)
         if self._query:
             self._search_local(self._query)
 
@@ -248,7 +248,7 @@ class SearchScreen(ModalScreen[SearchOutcome]):
         hits = self.hits
         ids = hits.ids()
         used = self._used and bool(ids)
-        where = "PubMed" if self._pubmed is not None else "/"
+        where = "PubMed" if self._pubmed is not None else "Search"
         title = f"{where}: {one_line(self._query.strip())[:60]}" if used else None
         total = self._pubmed[1] if self._pubmed is not None else self._total
         self.dismiss(SearchOutcome(rid, title, ids if used else [], total))

@@ -265,6 +265,8 @@ class ReferencePane(VerticalScroll):
     BINDINGS = [  # noqa: RUF012 -- Textual's own convention
         ("j", "scroll_down", "Scroll down"),
         ("k", "scroll_up", "Scroll up"),
+        ("g", "scroll_home", "Top"),
+        ("G", "scroll_end", "Bottom"),
     ]
 
     def compose(self) -> ComposeResult:
