@@ -290,7 +290,7 @@ async def test_7_escape_after_a_filter_keeps_the_cursor_and_the_topic(
         assert "Tolar" in pane_text(app)
 
 
-# -- 8. the export dialog's checkbox -----------------------------------------------------------------
+# -- 8. the export dialog's checkbox --------------------------------------------------------------
 async def test_8_include_abstracts_reads_its_state(offline_settings: Settings):
     app = MscApp(Library(offline_settings))
     async with app.run_test(size=SIZE) as pilot:

@@ -49,6 +49,7 @@ from mscterm.tui.screens.tree_filter import TreeFilter
 from mscterm.tui.widgets.reference_pane import ReferencePane
 from mscterm.tui.widgets.status import AppHeader, StatusLine
 from mscterm.tui.widgets.topic_tree import TopicTree
+from mscterm.tui.widgets.tree_position import session_only
 from mscterm.tui.widgets.tree_source import Lookup
 from mscterm.tui.workers import Loaders
 
@@ -264,8 +265,10 @@ class MainScreen(Screen[None]):
         try:
             state = self.library.state
             state.set_marks(self.explorer.marks)
-            state.set("expanded", tree.expanded_keys())
-            state.set("cursor", tree.cursor_key())
+            expanded = [k for k in tree.expanded_keys() if not session_only(k)]
+            cursor = tree.cursor_key()
+            state.set("expanded", expanded)
+            state.set("cursor", None if session_only(cursor) else cursor)
         except OSError as exc:
             self.notify(f"Could not save the tree position: {exc}", markup=False)
 
@@ -291,7 +294,8 @@ class MainScreen(Screen[None]):
 
     def on_expansion_changed(self, message: msg.ExpansionChanged) -> None:
         with contextlib.suppress(OSError):
-            self.library.state.set("expanded", self.topic_tree.expanded_keys())
+            expanded = self.topic_tree.expanded_keys()
+            self.library.state.set("expanded", [k for k in expanded if not session_only(k)])
 
     def on_mark_toggled(self, message: msg.MarkToggled) -> None:
         """The tree changed the shared mark set: persist it and show it."""

@@ -42,12 +42,12 @@ def expanded_keys(tree: TopicTree, explorer: Explorer) -> list[str]:
         return list(position.unfiltered[0])
     keys = [n.data.key for n in tree.iter_nodes() if n.is_expanded and n.data is not None]
     keys += sorted(k for k in position.expand if _still_pending(tree, explorer, k))
-    return [k for k in keys if not _session_only(k)]
+    return keys
 
 
-def _session_only(key: str) -> bool:
-    """Keys under "Found this session" do not outlive the session."""
-    return key == FOUND_KEY or key.startswith(FOUND_KEY + "/")
+def session_only(key: str | None) -> bool:
+    """Keys under "Found this session" do not outlive the session (nor get saved)."""
+    return key is not None and (key == FOUND_KEY or key.startswith(FOUND_KEY + "/"))
 
 
 def cursor_key(tree: TopicTree, explorer: Explorer) -> str | None:
@@ -58,10 +58,7 @@ def cursor_key(tree: TopicTree, explorer: Explorer) -> str | None:
     if position.cursor is not None and _still_pending(tree, explorer, position.cursor):
         return position.cursor
     node = tree.cursor_node
-    key = node.data.key if node is not None and node.data is not None else None
-    if key is not None and _session_only(key):
-        return None  # next time the cursor starts where the tree begins
-    return key
+    return node.data.key if node is not None and node.data is not None else None
 
 
 def restore(
