@@ -37,7 +37,8 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         "The record the pane shows (wherever it was found)",
         [
             ("space", "mark / unmark it for export"),
-            ("s c", "its similar articles · the articles citing it"),
+            ("s", "its similar articles"),
+            ("c", "the articles citing it (cited by); references are in its list"),
             ("y", "copy its PMID, DOI, citation, BibTeX entry or link (OSC 52)"),
             ("o", "open it: PubMed, PMC (with a PMCID) or its DOI"),
             ("r", "fetch it again (also retries what failed)"),

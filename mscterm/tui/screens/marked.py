@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from mscterm.library import Library
     from mscterm.tui.explorer import Explorer
 
-KEYS = "space unmarks · C twice clears all · e exports · enter opens · S sorts · F filters"
+KEYS = "space unmarks · C C clears all · e exports · enter opens · S sorts · F filters"
 
 
 @dataclass
