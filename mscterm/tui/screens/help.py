@@ -23,6 +23,15 @@ from mscterm.tui.rows import LEGEND
 
 SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
     (
+        "Everywhere",
+        [
+            ("escape", "cancel network work, else clear the filter, else close"),
+            ("ctrl+p", "palette: go to a PMID or DOI, PubMed, offline, theme"),
+            ("?", "this help"),
+            ("q", "quit (marks, open nodes and the cursor are kept)"),
+        ],
+    ),
+    (
         "Moving",
         [
             ("j k ↓ ↑", "move down / up"),
@@ -55,15 +64,6 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             ("A", "mark everything under the topic (again: unmark)"),
             ("M", "the marked records: unmark, clear all, export"),
             ("e", "export the marks: BibTeX, BibLaTeX, CSL-JSON, RIS"),
-        ],
-    ),
-    (
-        "Everywhere",
-        [
-            ("escape", "cancel network work, else clear the filter, else close"),
-            ("ctrl+p", "palette: go to a PMID or DOI, PubMed, offline, theme"),
-            ("?", "this help"),
-            ("q", "quit (marks, open nodes and the cursor are kept)"),
         ],
     ),
 ]

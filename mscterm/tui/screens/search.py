@@ -67,6 +67,9 @@ class SearchScreen(ModalScreen[SearchOutcome]):
         Binding("ctrl+s", "pubmed", "Search PubMed"),
         Binding("down", "to_hits", "Hits", show=False),
         Binding("ctrl+n", "more", "More PubMed hits", show=False),
+        # A priority binding runs as the key arrives, before the next key of a burst (over
+        # SSH, "enter space" comes at once): the space then reaches the hits, not the query.
+        Binding("enter", "enter", "Open", show=False, priority=True),
     ]
 
     def __init__(
@@ -158,11 +161,18 @@ class SearchScreen(ModalScreen[SearchOutcome]):
         event.stop()
         self.action_to_hits()
 
+    def action_enter(self) -> None:
+        """Enter: from the query to the hits; on a hit, open it (on "more…", the next page)."""
+        if self.focused is self.hits:
+            self.hits.action_select()
+        else:
+            self.action_to_hits()
+
     def action_to_hits(self) -> None:
         hits = self.hits
         if hits.option_count:
             self._used = True
-            hits.focus()
+            self.set_focus(hits)  # now, not after a refresh: space may be the very next key
             if hits.highlighted is None:
                 hits.highlighted = 0
         else:
