@@ -84,7 +84,9 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 yield Button("Cancel", id="export-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
+        path = next(self.query("#export-path").results(Input), None)
+        if path is not None:  # keys in a burst may close the dialog before it is composed
+            path.focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         fmt = str(event.value)

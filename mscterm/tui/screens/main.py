@@ -35,7 +35,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from mscterm.model import Topic
 from mscterm.tui import messages as msg
 from mscterm.tui.activity import Activity
 from mscterm.tui.explorer import Explorer
@@ -50,7 +49,7 @@ from mscterm.tui.widgets.reference_pane import ReferencePane
 from mscterm.tui.widgets.status import AppHeader, StatusLine
 from mscterm.tui.widgets.topic_tree import TopicTree
 from mscterm.tui.widgets.tree_position import session_only
-from mscterm.tui.widgets.tree_source import Lookup
+from mscterm.tui.widgets.tree_source import Source
 from mscterm.tui.workers import Loaders
 
 if TYPE_CHECKING:
@@ -166,9 +165,9 @@ class MainScreen(Screen[None]):
         yield self._status_line
         yield Footer()
 
-    def _tree_source(self) -> tuple[list[Topic], Callable[[str], list[str]], Lookup]:
+    def _tree_source(self) -> Source:
         topics = self.library.topics
-        return topics.roots, topics.landmark_ids, self.library.get
+        return topics.roots, topics.landmark_ids, self.library.get, self.library.cached
 
     def on_mount(self) -> None:
         state = self.library.state

@@ -190,7 +190,10 @@ class PaneView:
             self._follow(f"{title} could not load: {lst.error} · r retries", error=True)
             return
         if lst.state == LOADED:
-            shown = arrange(lst.ids, self._library.get, sort=lst.sort, only=lst.only).shown
+            shown = len(lst.ids)
+            if lst.only != "all":  # filtered: count what it keeps (one batch read)
+                found = self._library.cached(lst.ids).get
+                shown = arrange(lst.ids, found, sort=lst.sort, only=lst.only).shown
             total = lst.total if lst.total is not None else len(lst.ids)
             how = describe(lst.sort, lst.only)
             arranged = f" · {how}" if how else ""

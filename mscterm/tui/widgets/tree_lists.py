@@ -66,7 +66,9 @@ def fill(tree: TopicTree, node: Node, lst: ListState) -> None:
     """The list's records (as ``S``/``F`` arranged them) under its node, then its note (or
     "(none)"), then "more…"."""
     tree.clear_children(node)
-    shown = arrange(lst.ids, tree.source.lookup, sort=lst.sort, only=lst.only)
+    arranged = lst.sort != "as listed" or lst.only != "all"
+    found = tree.source.many(lst.ids) if arranged else {}  # one read, not one per record
+    shown = arrange(lst.ids, found.get, sort=lst.sort, only=lst.only)
     for rid in shown.ids:
         tree.add_record(node, rid)
     node.set_label(list_label(lst, shown.shown))
