@@ -105,7 +105,14 @@ class ListControl:
         self.load(key, refresh=True)
 
     def refresh(self, kind: str, key: str) -> None:
-        """``r`` on what the pane shows: a record, a topic or a list, asked for again."""
+        """``r`` on what the pane shows: a record, a topic or a list, asked for again; offline
+        since the network failed, mscterm goes online first (offline by choice, it says so)."""
+        library = self._library
+        if library.offline:
+            if self._report.offline_reason() is None:
+                self._report.status("Offline by choice: ctrl+p → Go online, then r.")
+                return
+            library.offline = False
         if kind == "record":
             self._explorer.retry(key)
             self._report.status(f"Fetching {key} again…")

@@ -23,8 +23,6 @@ the start-up follows it (:meth:`MainScreen.complete_startup`).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -44,21 +42,19 @@ from mscterm.tui.screens.lists import ListControl
 from mscterm.tui.screens.palette import Navigator
 from mscterm.tui.screens.pane_view import PaneView
 from mscterm.tui.screens.report import Report
+from mscterm.tui.screens.session import Session
 from mscterm.tui.screens.tree_filter import TreeFilter
 from mscterm.tui.widgets.reference_pane import ReferencePane
 from mscterm.tui.widgets.status import AppHeader, StatusLine
 from mscterm.tui.widgets.topic_tree import TopicTree
-from mscterm.tui.widgets.tree_position import session_only
 from mscterm.tui.widgets.tree_source import Source
 from mscterm.tui.workers import Loaders
 
 if TYPE_CHECKING:
     from mscterm.library import Library
-    from mscterm.results import LibraryStatus
     from mscterm.tui import answers as ans
 
-# The dialogs (help, search, copy, export, prompt) are imported when first opened, and the
-# filter box is mounted when first asked for: none of them is part of the first frame.
+# Dialogs are imported when first opened, the filter box mounted when first asked for.
 
 
 class MainScreen(Screen[None]):
@@ -71,16 +67,16 @@ class MainScreen(Screen[None]):
         Binding("f", "filter", "Filter"),
         Binding("s", "related('similar')", "Similar"),
         Binding("c", "related('cited_by')", "Cited by"),
-        Binding("y", "copy", "Copy"),
-        Binding("o", "open", "Open"),
+        Binding("y", "record('copy')", "Copy"),
+        Binding("o", "record('open')", "Open"),
         Binding("r", "refresh", "Refresh"),
-        Binding("space", "mark", "Mark", show=False),
-        Binding("A", "mark_all", "Mark all", show=False),
-        Binding("M", "marked", "Marked"),
-        Binding("S", "sort", "Sort", show=False),
-        Binding("F", "filter_type", "Type filter", show=False),
-        Binding("less_than_sign", "widen(-1)", "Narrower", show=False),
-        Binding("greater_than_sign", "widen(1)", "Wider", show=False),
+        Binding("space", "record('mark')", "Mark", show=False),
+        Binding("A", "record('mark_all')", "Mark all", show=False),
+        Binding("M", "record('marked_view')", "Marked"),
+        Binding("S", "arrange('sort')", "Sort", show=False),
+        Binding("F", "arrange('filter')", "Type filter", show=False),
+        Binding("less_than_sign", "arrange('widen', -1)", "Narrower", show=False),
+        Binding("greater_than_sign", "arrange('widen', 1)", "Wider", show=False),
         Binding("q", "quit", "Quit"),
         Binding("tab", "switch_pane", "Pane", show=False),
         Binding("escape", "escape", "Back", show=False),
@@ -150,7 +146,7 @@ class MainScreen(Screen[None]):
         self.tree_filter = TreeFilter(
             self, self.topic_tree, self.explorer, self.report, follow=self.follow_cursor
         )
-        self._unlisten: Callable[[], None] | None = None
+        self.session = Session(self, library, self.topic_tree, self.explorer, self.report)
         self._mounted = False
         self._started = False
         """Whether :meth:`complete_startup` ran (until then the pane shows "Loading…")."""
@@ -196,14 +192,10 @@ class MainScreen(Screen[None]):
         tree.attach()
         self.report.header()
         self.loaders.count_cached()
-        self._unlisten = self.library.add_listener(self._library_changed)
+        self.session.listen()
         for warning in self.library.warnings:
             self.notify(warning, severity="warning", markup=False)
-        node = tree.cursor_node
-        if node is not None:
-            shown = tree.highlighted(node)
-            if shown is not None:
-                self.view.highlighted(shown)
+        self.follow_cursor()
         self.lists.start_restore()
 
     def user_input(self) -> None:
@@ -212,15 +204,8 @@ class MainScreen(Screen[None]):
             self.explorer.position.cursor = None
 
     def on_unmount(self) -> None:
-        if self._unlisten is not None:
-            self._unlisten()
+        self.session.stop()
         self.save_position()
-
-    def _library_changed(self, status: LibraryStatus) -> None:
-        """The Library's listener (any thread): hand the change to the UI thread."""
-        from mscterm.tui.answers import StatusChanged
-
-        self.post_message(StatusChanged(status))
 
     def on_status_changed(self, message: ans.StatusChanged) -> None:
         self.report.connection_changed(message.status)
@@ -253,23 +238,9 @@ class MainScreen(Screen[None]):
         return self.explorer.record
 
     def save_position(self) -> None:
-        """Persist expanded nodes, the cursor and the marks.
-
-        Marks are also saved as they change; saving them here too keeps a mark made in the
-        same burst of keys as ``q`` (its message not handled yet when the app exits).
-        """
-        if not self._mounted:
-            return  # never shown: nothing to save (and the saved position must stay)
-        tree = self.topic_tree
-        try:
-            state = self.library.state
-            state.set_marks(self.explorer.marks)
-            expanded = [k for k in tree.expanded_keys() if not session_only(k)]
-            cursor = tree.cursor_key()
-            state.set("expanded", expanded)
-            state.set("cursor", None if session_only(cursor) else cursor)
-        except OSError as exc:
-            self.notify(f"Could not save the tree position: {exc}", markup=False)
+        """Persist expanded nodes, the cursor and the marks (once the screen was shown)."""
+        if self._mounted:  # never shown: nothing to save (and the saved position must stay)
+            self.session.save()
 
     # -- from the tree -------------------------------------------------------------------------
     @on(msg.RecordHighlighted)
@@ -292,9 +263,7 @@ class MainScreen(Screen[None]):
         self.pane.focus()
 
     def on_expansion_changed(self, message: msg.ExpansionChanged) -> None:
-        with contextlib.suppress(OSError):
-            expanded = self.topic_tree.expanded_keys()
-            self.library.state.set("expanded", [k for k in expanded if not session_only(k)])
+        self.session.save_expanded()
 
     def on_mark_toggled(self, message: msg.MarkToggled) -> None:
         """The tree changed the shared mark set: persist it and show it."""
@@ -303,10 +272,7 @@ class MainScreen(Screen[None]):
     def _marks_changed(self, changed: set[str]) -> None:
         """The shared marks changed (tree, hit list, Marked view): persist, repaint, say so."""
         self.topic_tree.marks_changed(changed)
-        try:
-            self.library.state.set_marks(self.explorer.marks)
-        except OSError as exc:
-            self.report.fail(f"Could not save marks: {exc}")
+        self.session.save_marks()
         self.report.header()
         self.view.refresh(changed)
 
@@ -372,31 +338,13 @@ class MainScreen(Screen[None]):
     def action_export(self) -> None:
         self.record_actions.export()
 
-    def action_mark(self) -> None:
-        """``space`` outside the tree (the pane): mark the record the pane shows."""
-        self.record_actions.mark()
+    def action_record(self, what: str) -> None:
+        """``space y o A M``: acting on the record the pane shows (or its topic, the marks)."""
+        getattr(self.record_actions, what)()
 
-    def action_marked(self) -> None:
-        self.record_actions.marked_view()
-
-    def action_sort(self) -> None:
-        self.arranger.sort()
-
-    def action_filter_type(self) -> None:
-        self.arranger.filter()
-
-    def action_widen(self, step: int) -> None:
-        self.arranger.widen(step)
-
-    def action_copy(self) -> None:
-        self.record_actions.copy()
-
-    def action_open(self) -> None:
-        self.record_actions.open()
-
-    def action_mark_all(self) -> None:
-        """``A``: mark every record under the topic at the cursor (all marked: unmark)."""
-        self.record_actions.mark_all()
+    def action_arrange(self, what: str, *args: int) -> None:
+        """``S F < >``: arranging a list, or the tree's width."""
+        getattr(self.arranger, what)(*args)
 
     def action_related(self, kind: str) -> None:
         """``s``/``c``: the Similar articles / Cited by list of the record shown."""
@@ -404,12 +352,6 @@ class MainScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         """``r``: fetch what the pane shows again (offline since a failure: online first)."""
-        library = self.library
-        if library.offline:
-            if self.report.offline_reason() is None:
-                self.report.status("Offline by choice: ctrl+p → Go online, then r.")
-                return
-            library.offline = False
         self.shown_record()  # the pane follows the cursor first
         self.lists.refresh(*self.explorer.shown)
 

@@ -25,11 +25,9 @@ from mscterm.tui import messages as msg
 from mscterm.tui.explorer import Explorer, ListState, topic_key
 from mscterm.tui.nodes import (
     REVIEW_PMID,
-    FoundData,
     GroupData,
     MoreData,
     NodeData,
-    NoteData,
     RecordData,
     ReviewData,
     Target,
@@ -325,22 +323,7 @@ class TopicTree(Tree[NodeData]):
     # -- events -> messages --------------------------------------------------------------------
     def highlighted(self, node: Node) -> msg.TreeMessage | None:
         """What the cursor is on when it is on ``node``, as the message that says so."""
-        data = node.data
-        if isinstance(data, RecordData | ReviewData):
-            rid = data.rid if isinstance(data, RecordData) else data.pmid
-            return msg.RecordHighlighted(self, node, rid)
-        if isinstance(data, TopicData):
-            return msg.TopicHighlighted(self, node, data.topic_id)
-        if isinstance(data, GroupData):
-            return msg.GroupHighlighted(self, node, data.key)
-        if isinstance(data, MoreData):
-            return msg.NoteHighlighted(self, node, "Press enter to load the next page.")
-        if isinstance(data, NoteData):
-            return msg.NoteHighlighted(self, node, data.text or self.label_of(node).plain)
-        if isinstance(data, FoundData):
-            text = "Records opened by go-to or search, and searches' hits, this session."
-            return msg.NoteHighlighted(self, node, text)
-        return None
+        return msg.highlight_of(self, node, lambda: self.label_of(node).plain)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         event.stop()
