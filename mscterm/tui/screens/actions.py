@@ -165,21 +165,27 @@ class RecordActions:
             self._screen.app.call_from_thread(notify)
 
     def export(self) -> None:
-        marks = self._explorer.marks
-        if not marks:
-            self._screen.notify(
-                "Nothing is marked: space marks a record, A a whole topic.", markup=False
-            )
-            return
+        """``e``: export the marked records; with nothing marked, the record the pane shows."""
+        ids = list(self._explorer.marks)
+        title = None
+        if not ids:
+            shown = self._shown()
+            if shown is None:
+                self._screen.notify(
+                    "Nothing is marked: space marks a record, A a whole topic.", markup=False
+                )
+                return
+            ids = [shown]
+            title = "Nothing is marked: export the record shown"
 
         def chosen(request: ExportRequest | None) -> None:
             if request is not None:
                 self._report.status(f"Writing {request.path}…")
-                self._loaders.export(request, list(marks))
+                self._loaders.export(request, ids)
 
         from mscterm.tui.screens.export_dialog import ExportDialog
 
-        self._screen.app.push_screen(ExportDialog(len(marks)), chosen)
+        self._screen.app.push_screen(ExportDialog(len(ids), title=title), chosen)
 
     def exported(self, sentence: str) -> None:
         """The export worker wrote the file."""

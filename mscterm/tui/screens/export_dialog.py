@@ -61,16 +61,18 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
 
-    def __init__(self, count: int, *, fmt: str = "bibtex") -> None:
+    def __init__(self, count: int, *, fmt: str = "bibtex", title: str | None = None) -> None:
         super().__init__()
         self._count = count
+        self._title = title
         self._fmt = fmt
         self._path_edited = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box", classes="dialog"):
             noun = "reference" if self._count == 1 else "references"
-            yield Static(Text(f"Export {self._count} marked {noun}", style="bold"))
+            title = self._title or f"Export {self._count} marked {noun}"
+            yield Static(Text(title, style="bold"))
             yield Select(
                 [(label, fmt) for label, fmt, _ in FORMATS],
                 value=self._fmt,
