@@ -10,3 +10,5 @@ NETWORK_FAILURE = 3
 """The network failed (``mscterm fetch``)."""
 INTERRUPTED = 130
 """Ctrl-C: stopped cleanly, nothing partial kept."""
+STORAGE_FAILURE = 4
+"""Local storage failed: disk full, cache or user state not writable (DESIGN.md)."""
