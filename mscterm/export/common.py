@@ -240,10 +240,10 @@ def given_name(author: Author) -> str:
     initials = clean_text(author.initials)
     if not given:
         return " ".join(f"{c}." for c in initials if c.isalpha())
-    out = []
-    for token in given.split(" "):
-        out.append(_as_initials(token, initials) or token)
-    return " ".join(out)
+    tokens = given.split(" ")
+    if not any(t.isupper() or "." in t for t in tokens):
+        return given  # the common case: "Youwei", "Zhi-Bo", "Maria Luisa"
+    return " ".join(_as_initials(t, initials) or t for t in tokens)
 
 
 def month_of(record: Record) -> int | None:
