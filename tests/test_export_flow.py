@@ -194,6 +194,28 @@ def test_lookup_bibtex_refuses_a_bad_pinned_key_too(capsys: pytest.CaptureFixtur
     assert "\\input" not in out and out.startswith("@article{wang2012safety,")
 
 
+@pytest.mark.parametrize("command", ["export", "lookup"])
+def test_state_of_the_wrong_shape_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    state_dir = Path(os.environ["MSCTERM_STATE_DIR"])
+    state_dir.mkdir(parents=True)
+    (state_dir / "state.json").write_text(json.dumps({"citekeys": 5}))
+    if command == "export":
+        assert _run(tmp_path, REVIEW) == 2
+    else:
+        assert main(["lookup", "--offline", "--bibtex", REVIEW]) == 2
+    err = capsys.readouterr().err
+    assert "state file is damaged" in err and len(err.strip().splitlines()) == 1
+
+
+def test_unicode_flag_keeps_utf8_in_biblatex(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(tmp_path, REVIEW, "--format", "biblatex", "--unicode") == 0
+    assert capsys.readouterr().out.startswith("@article{wang2012safety,")
+
+
 # -- one flow for the CLI, lookup and the TUI -----------------------------------------------------
 def test_journal_form_from_config_reaches_every_caller(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
