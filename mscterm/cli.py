@@ -113,7 +113,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script; returns the process exit code.
+
+    Ctrl-C at any point (start-up included: loading settings, importing the command) ends with
+    one line and exit code 130, never a traceback.
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as exc:  # Python 3.11 wraps a Ctrl-C met while a class is being built
+        if not isinstance(exc.__cause__, KeyboardInterrupt):
+            raise
+    except BrokenPipeError:
+        return OK
+    print("mscterm: interrupted; nothing partial was kept", file=sys.stderr)
+    return INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "tui"
@@ -134,11 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(f"mscterm.commands.{command}")
     try:
         return int(module.run(args, settings))
-    except KeyboardInterrupt:
-        print("mscterm: interrupted; nothing partial was kept", file=sys.stderr)
-        return INTERRUPTED
-    except BrokenPipeError:
-        return OK
+    except OSError as exc:  # a storage failure no command caught: one line, DESIGN's exit code
+        code = getattr(exc, "exit_code", None)
+        if not isinstance(code, int) or isinstance(exc, BrokenPipeError):
+            raise
+        print(f"mscterm: {exc}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

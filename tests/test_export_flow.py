@@ -234,8 +234,8 @@ def test_journal_form_from_config_reaches_every_caller(
 
 def test_the_tui_export_goes_through_the_flow(tmp_path: Path, offline_settings: Settings) -> None:
     from mscterm.library import Library
-    from mscterm.tui.screens.actions import export_marked
     from mscterm.tui.screens.export_dialog import ExportRequest
+    from mscterm.tui.workers import export_marked
 
     settings = dataclasses.replace(offline_settings, journal="full")
     library = Library(settings)

@@ -64,6 +64,7 @@ class FetchAnswer(Protocol):
     records: dict[str, Record]
     missing: list[str]
     error: str | None
+    problem: Problem | None
 
 
 class ExportLibrary(Protocol):
@@ -172,7 +173,7 @@ async def gather(library: ExportLibrary, job: ExportJob) -> Gathered:
         return _assemble(job, {}, [])
     out = _assemble(job, fetched.records, list(fetched.missing))
     out.error = fetched.error
-    out.problem = getattr(fetched, "problem", None)  # results.Fetched has it; older answers not
+    out.problem = fetched.problem
     return out
 
 
