@@ -1,0 +1,182 @@
+"""A screening decision as stored: what was decided, why, by whom and when, and on what record.
+
+A decision keeps a snapshot of the record it was made on (title, year, topics, PMID, DOI, first
+author), so listings, PRISMA counts and duplicate grouping still work after ``cache clear``.
+User-typed text is checked here once: an exclusion needs a reason, tags are short single words
+or phrases, notes are text without terminal control characters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mscterm.textsafe import clean, one_line
+
+INCLUDE = "include"
+EXCLUDE = "exclude"
+MAYBE = "maybe"
+DECISIONS = (INCLUDE, EXCLUDE, MAYBE)
+CONSENSUS = "consensus"
+"""The reviewer under which resolved conflicts are stored (DESIGN.md)."""
+
+MAX_REASON = 200
+MAX_TAG = 60
+MAX_NOTE = 20_000
+_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_TAG_FORBIDDEN = re.compile(r"[,;\n\r\t]")
+
+
+class ScreeningError(ValueError):
+    """Bad screening input (an unknown id, an empty reason, an unknown reviewer): one line."""
+
+
+def now_utc() -> str:
+    """The current time as ISO 8601 UTC with seconds (``2026-01-31T14:05:09Z``)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_reason(text: str | None, known: Sequence[str]) -> str:
+    """An exclusion reason: one of ``known`` (any case, as configured) or free text, never empty."""
+    reason = one_line(text)
+    if not reason:
+        raise ScreeningError(
+            "an exclusion needs a reason: one of "
+            + ", ".join(f'"{r}"' for r in known)
+            + " or your own words"
+        )
+    if len(reason) > MAX_REASON:
+        raise ScreeningError(f"an exclusion reason is at most {MAX_REASON} characters")
+    for option in known:
+        if option.casefold() == reason.casefold():
+            return option
+    return reason
+
+
+def check_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags as stored: trimmed, no commas or semicolons (exports join tags with them), unique."""
+    out: dict[str, str] = {}
+    for raw in tags:
+        tag = one_line(raw)
+        if not tag:
+            raise ScreeningError("a tag cannot be empty")
+        if _TAG_FORBIDDEN.search(raw) or len(tag) > MAX_TAG:
+            raise ScreeningError(
+                f"a tag is a word or short phrase (at most {MAX_TAG} characters, no commas or "
+                f"semicolons): {tag[:40]!r}"
+            )
+        out.setdefault(tag.casefold(), tag)
+    return tuple(out.values())
+
+
+def check_note(text: str | None) -> str:
+    """A note as stored: any lines of text, without terminal control characters."""
+    note = clean(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(note) > MAX_NOTE:
+        raise ScreeningError(f"a note is at most {MAX_NOTE} characters")
+    return note
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a decision remembers of its record, so it outlives the cache."""
+
+    title: str = ""
+    year: int | None = None
+    topics: tuple[str, ...] = ()
+    pmid: str | None = None
+    doi: str | None = None
+    first_author: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The snapshot as stored in the reviewer's file."""
+        return {
+            "title": self.title,
+            "year": self.year,
+            "topics": list(self.topics),
+            "pmid": self.pmid,
+            "doi": self.doi,
+            "first_author": self.first_author,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Snapshot | None:
+        """The stored snapshot, or ``None`` when its fields have the wrong types."""
+        if not isinstance(data, dict):
+            return None
+        title, year, topics = data.get("title", ""), data.get("year"), data.get("topics", [])
+        texts = [data.get(k) for k in ("pmid", "doi", "first_author")]
+        if (
+            not isinstance(title, str)
+            or not (year is None or (isinstance(year, int) and not isinstance(year, bool)))
+            or not (isinstance(topics, list) and all(isinstance(t, str) for t in topics))
+            or not all(t is None or isinstance(t, str) for t in texts)
+        ):
+            return None
+        return cls(title, year, tuple(topics), *texts)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One reviewer's screening of one record (stored under the id it was given).
+
+    ``decision`` is ``include``, ``exclude`` (then ``reason`` is set) or ``maybe``; ``None``
+    when the record only carries a note or tags. ``time`` is ISO 8601 UTC.
+    """
+
+    rid: str
+    reviewer: str
+    decision: str | None
+    reason: str | None = None
+    note: str = ""
+    tags: tuple[str, ...] = ()
+    time: str = field(default_factory=now_utc)
+    record: Snapshot = field(default_factory=Snapshot)
+
+    @property
+    def decided(self) -> bool:
+        """Whether the record was screened (include, exclude or maybe)."""
+        return self.decision is not None
+
+    @property
+    def empty(self) -> bool:
+        """Nothing left worth keeping: no decision, no note, no tags."""
+        return self.decision is None and not self.note and not self.tags
+
+    def with_changes(self, **changes: Any) -> Decision:
+        """A copy with some fields replaced (the dataclass is frozen)."""
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The decision as stored in the reviewer's file (keyed by ``rid`` there)."""
+        return {
+            "decision": self.decision,
+            "reason": self.reason,
+            "note": self.note,
+            "tags": list(self.tags),
+            "time": self.time,
+            "record": self.record.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, rid: str, reviewer: str, data: Any) -> Decision | None:
+        """A stored decision, or ``None`` when the entry is damaged (wrong types or values)."""
+        if not isinstance(data, dict):
+            return None
+        decision, reason = data.get("decision"), data.get("reason")
+        note, tags, time = data.get("note", ""), data.get("tags", []), data.get("time")
+        snapshot = Snapshot.from_json(data.get("record", {}))
+        if (
+            snapshot is None
+            or decision not in (*DECISIONS, None)
+            or not (reason is None or (isinstance(reason, str) and reason.strip()))
+            or (decision == EXCLUDE and reason is None)
+            or not isinstance(note, str)
+            or not (isinstance(tags, list) and all(isinstance(t, str) and t for t in tags))
+            or not (isinstance(time, str) and _TIME_RE.match(time))
+        ):
+            return None
+        return cls(rid, reviewer, decision, reason, note, tuple(tags), time, snapshot)
