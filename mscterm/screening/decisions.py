@@ -26,7 +26,7 @@ CONSENSUS = "consensus"
 MAX_REASON = 200
 MAX_TAG = 60
 MAX_NOTE = 20_000
-_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _TAG_FORBIDDEN = re.compile(r"[,;\n\r\t]")
 
 
@@ -35,8 +35,11 @@ class ScreeningError(ValueError):
 
 
 def now_utc() -> str:
-    """The current time as ISO 8601 UTC with seconds (``2026-01-31T14:05:09Z``)."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The current time as ISO 8601 UTC to the millisecond (``2026-01-31T14:05:09.123Z``).
+
+    Milliseconds, so two decisions of one burst still say which came last.
+    """
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def check_reason(text: str | None, known: Sequence[str]) -> str:

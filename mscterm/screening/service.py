@@ -50,7 +50,7 @@ class Screening:
         self.source = source
         self.reviewer = reviewer
         self.exclusion_reasons = tuple(exclusion_reasons)
-        self._indexes: dict[str, tuple[dict[str, Decision], dict[str, Decision]]] = {}
+        self._indexes: dict[str, tuple[dict[str, Decision], dict[str, Decision], list[str]]] = {}
 
     # -- reviewers -----------------------------------------------------------------------------
     def _who(self, reviewer: str | None) -> str:
@@ -233,34 +233,44 @@ class Screening:
     def _by_record(self, reviewer: str) -> dict[str, Decision]:
         """The reviewer's decisions, one per record (keyed by the PMID when known), latest wins.
 
-        Cached until the reviewer's file changes on disk.
+        Kept until the reviewer's file changes on disk, or until a ``doi:``/``cite:`` id that
+        had no PMID yet resolves to one (checked on every call: a handful of cache reads).
         """
         stored = self.store.reviewer(reviewer).decisions()
         hit = self._indexes.get(reviewer.casefold())
         if hit is not None and hit[0] is stored:
-            return hit[1]
+            merged, pending = hit[1], hit[2]
+            if not any(self.source.resolved(rid) for rid in pending):
+                return merged
         doi_pmid = {d.record.doi: d.record.pmid for d in stored.values() if d.record.pmid}
-        merged: dict[str, Decision] = {}
+        merged = {}
+        pending = []
         for rid, d in stored.items():
-            if PMID_RE.match(rid):
-                key = rid
-            else:
+            key = rid
+            if not PMID_RE.match(rid):
                 key = (
                     d.record.pmid
                     or (rid.startswith("doi:") and doi_pmid.get(rid[4:]))
                     or self.source.resolved(rid)
                     or rid
                 )
-            if key != rid:
-                d = d.with_changes(rid=key, record=_with_pmid(d.record, key))
+                if key == rid:
+                    pending.append(rid)
+                else:
+                    d = d.with_changes(rid=key, record=_with_pmid(d.record, key))
             old = merged.get(key)
-            if old is None or (d.time, PMID_RE.match(d.rid) is not None) >= (
-                old.time,
-                PMID_RE.match(old.rid) is not None,
-            ):
+            if old is None or (d.time, d.rid == rid) >= (old.time, old.rid == key):
                 merged[key] = d
-        self._indexes[reviewer.casefold()] = (stored, merged)
+        self._indexes[reviewer.casefold()] = (stored, merged, pending)
         return merged
+
+    @staticmethod
+    def _lookup(merged: dict[str, Decision], rid: str, source: Source) -> Decision | None:
+        found = merged.get(rid)
+        if found is None and not PMID_RE.match(rid):
+            resolved = source.resolved(rid)
+            found = merged.get(resolved) if resolved else None
+        return found
 
     def _in_topic(self, topic: str | None) -> tuple[set[str], set[str]]:
         if topic is None:
@@ -288,12 +298,15 @@ class Screening:
 
     def decision_for(self, rid: str, *, reviewer: str | None = None) -> Decision | None:
         """The reviewer's decision on a record, whichever of its ids it was stored under."""
+        return self._lookup(self._by_record(self._who(reviewer)), rid, self.source)
+
+    def decisions_for(
+        self, rids: Iterable[str], *, reviewer: str | None = None
+    ) -> dict[str, Decision]:
+        """Decisions on many records at once (a list's rows): asked id -> decision."""
         merged = self._by_record(self._who(reviewer))
-        found = merged.get(rid)
-        if found is None and not PMID_RE.match(rid):
-            resolved = self.source.resolved(rid)
-            found = merged.get(resolved) if resolved else None
-        return found
+        found = {rid: self._lookup(merged, rid, self.source) for rid in rids}
+        return {rid: d for rid, d in found.items() if d is not None}
 
     def annotations(self, *, reviewer: str | None = None) -> dict[str, Decision]:
         """Decisions (notes, tags) by every id a record may be asked by: for exports."""
@@ -336,10 +349,8 @@ class Screening:
     def progress(self, rids: Iterable[str], *, reviewer: str | None = None) -> tuple[int, int]:
         """(screened, total) over a list of record ids: the screening view's progress."""
         wanted = list(dict.fromkeys(rids))
-        done = sum(
-            1 for rid in wanted if (d := self.decision_for(rid, reviewer=reviewer)) and d.decided
-        )
-        return done, len(wanted)
+        found = self.decisions_for(wanted, reviewer=reviewer)
+        return sum(1 for d in found.values() if d.decided), len(wanted)
 
     def next_unscreened(
         self,
@@ -352,8 +363,9 @@ class Screening:
         """The next (``]``) or previous (``[``) id of ``rids`` without a decision, no wrapping."""
         order = list(reversed(rids)) if backwards else list(rids)
         start = order.index(after) + 1 if after in order else 0
+        merged = self._by_record(self._who(reviewer))
         for rid in order[start:]:
-            d = self.decision_for(rid, reviewer=reviewer)
+            d = self._lookup(merged, rid, self.source)
             if d is None or not d.decided:
                 return rid
         return None
