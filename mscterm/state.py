@@ -85,8 +85,11 @@ def _reason(exc: OSError) -> str:
 class JsonDocument:
     """One JSON object on disk, checked part by part, changed only under its lock."""
 
-    def __init__(self, path: Path, parts: Mapping[str, PartCheck], *, what: str) -> None:
+    def __init__(
+        self, path: Path, parts: Mapping[str, PartCheck], *, what: str, compact: bool = False
+    ) -> None:
         self.path = Path(path)
+        self.compact = compact
         self.what = what
         self._parts = dict(parts)
         self.warnings: list[str] = []
@@ -193,7 +196,15 @@ class JsonDocument:
 
     # -- writing -------------------------------------------------------------------------------
     def _write(self, data: dict[str, Any]) -> None:
-        text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
+        # Compact documents (thousands of decisions) use json's C encoder; indent would not.
+        text = json.dumps(
+            data,
+            indent=None if self.compact else 1,
+            separators=(",", ":") if self.compact else None,
+            sort_keys=not self.compact,
+            ensure_ascii=False,
+            default=_jsonable,
+        )
         try:
             write_atomic(self.path, text + "\n")
         except OSError as exc:
@@ -218,6 +229,14 @@ class JsonDocument:
             if change(data) is not False or problems:
                 self._write(data)
         return data
+
+
+def _jsonable(value: Any) -> Any:
+    """Parts may hold objects that know their JSON form (``to_json()``)."""
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):
+        return to_json()
+    raise TypeError(f"cannot store {type(value).__name__} in user state")
 
 
 # -- the parts of state.json ---------------------------------------------------------------------

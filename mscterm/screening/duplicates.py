@@ -33,13 +33,18 @@ class WorkFacts:
     first_author: str | None
 
 
+def _fold(text: str) -> str:
+    # Most titles are plain ASCII: skip the Unicode decomposition for them (PRISMA's budget).
+    return text.lower() if text.isascii() else fold_ascii(text).lower()
+
+
 def normal_title(title: str) -> str:
     """A title reduced to what identifies it: folded letters and digits, single spaces."""
-    return _NOT_ALNUM.sub(" ", fold_ascii(title).lower()).strip()
+    return _NOT_ALNUM.sub(" ", _fold(title)).strip()
 
 
 def _normal_name(name: str) -> str:
-    return _NOT_ALNUM.sub("", fold_ascii(name).lower())
+    return _NOT_ALNUM.sub("", _fold(name))
 
 
 def work_keys(facts: WorkFacts) -> list[str]:

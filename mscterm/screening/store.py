@@ -57,18 +57,27 @@ def _format_part(value: Any) -> tuple[Any, str | None]:
 
 
 def _decisions_part(value: Any) -> tuple[Any, str | None]:
+    """Stored entries as :class:`Decision` objects (reviewer filled in by the file's reader)."""
     if not isinstance(value, dict):
         return DROP, f"is a {type(value).__name__}, not a mapping of record ids to decisions"
-    good = {
-        rid: entry
-        for rid, entry in value.items()
-        if rid and rid.isprintable() and Decision.from_json(rid, "", entry) is not None
-    }
+    good = {}
+    for rid, entry in value.items():
+        decision = Decision.from_json(rid, "", entry) if rid and rid.isprintable() else None
+        if decision is not None:
+            good[rid] = decision
     bad = len(value) - len(good)
     return good, (f"had {bad} damaged decisions" if bad else None)
 
 
 _PARTS = {"reviewer": _reviewer_part, "format": _format_part, "decisions": _decisions_part}
+
+
+def _named(decisions: dict[str, Decision], name: str) -> dict[str, Decision]:
+    """Checked decisions with their reviewer's name (the file names it once)."""
+    return {
+        rid: d if d.reviewer == name else d.with_changes(reviewer=name)
+        for rid, d in decisions.items()
+    }
 
 
 class ReviewerFile:
@@ -77,7 +86,7 @@ class ReviewerFile:
     def __init__(self, path: Path, reviewer: str) -> None:
         self.path = path
         self.asked = reviewer
-        self.doc = JsonDocument(self.path, _PARTS, what="screening decisions")
+        self.doc = JsonDocument(self.path, _PARTS, what="screening decisions", compact=True)
         self._seen: tuple[int, int, int] | None = None
         self._name = reviewer
         self._decisions: dict[str, Decision] = {}
@@ -97,9 +106,7 @@ class ReviewerFile:
 
     def _load(self, data: dict[str, Any]) -> None:
         self._name = data.get("reviewer") or self.asked
-        entries = data.get("decisions", {})
-        loaded = (Decision.from_json(rid, self._name, e) for rid, e in entries.items())
-        self._decisions = {d.rid: d for d in loaded if d is not None}
+        self._decisions = _named(data.get("decisions", {}), self._name)
 
     def _fresh(self) -> None:
         seen = self._stat()
@@ -126,17 +133,11 @@ class ReviewerFile:
 
         def apply(data: dict[str, Any]) -> None:
             name = data.get("reviewer") or self.asked
-            current = {
-                d.rid: d
-                for d in (
-                    Decision.from_json(rid, name, e) for rid, e in data.get("decisions", {}).items()
-                )
-                if d is not None
-            }
+            current = _named(data.get("decisions", {}), name)
             edit(current)
             data["format"] = FORMAT
             data["reviewer"] = name
-            data["decisions"] = {rid: d.to_json() for rid, d in current.items()}
+            data["decisions"] = current
 
         self._load(self.doc.update(apply))
         self._seen = self._stat()
