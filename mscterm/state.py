@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mscterm.atomic import write_atomic
 from mscterm.exitcodes import BAD_INPUT
 
 STATE_FILE = "state.json"
@@ -179,6 +178,8 @@ class JsonDocument:
             aside = self.path.with_name(f"{stem}.corrupt-{_stamp()}{f'-{n}' if n else ''}.json")
             if not aside.exists():
                 break
+        from mscterm.atomic import write_atomic
+
         try:
             write_atomic(aside, raw)
         except OSError as exc:
@@ -205,6 +206,8 @@ class JsonDocument:
             ensure_ascii=False,
             default=_jsonable,
         )
+        from mscterm.atomic import write_atomic
+
         try:
             write_atomic(self.path, text + "\n")
         except OSError as exc:

@@ -303,3 +303,35 @@ def test_two_processes_deciding_at_once_lose_nothing(
     assert len(decided) == 2 * n
     assert {d.rid for d in decided} == {str(90000100 + i) for i in range(2 * n)}
     assert all(d.tags == (f"t{int(d.rid) - 90000100}",) for d in decided)
+
+
+# -- what exports and the TUI read ----------------------------------------------------------------
+def test_ids_and_annotations_for_exports(library: Library) -> None:
+    seed = make_record(21, id="doi:10.5555/test.21", pmid=None, source="seed")
+    library.store.put([seed])
+    s = library.screening
+    s.decide(["90000002", "90000001"], "include", note="why", tags=["core"])
+    s.decide(["doi:10.5555/test.21"], "include")
+    s.decide(["90000003"], "exclude", reason="other")
+    assert s.ids(decision="include") == ["90000001", "90000002", "doi:10.5555/test.21"]
+    assert s.ids(decision="exclude") == ["90000003"]
+    with pytest.raises(ScreeningError):
+        s.ids(decision="perhaps")
+    notes = s.annotations()
+    assert notes["90000001"].note == "why" and notes["90000001"].tags == ("core",)
+    assert notes["doi:10.5555/test.1"].note == "why"  # asked by its DOI id: the same record
+    rows = s.decisions_for(["90000001", "90000004", "doi:10.5555/test.21"])
+    assert set(rows) == {"90000001", "doi:10.5555/test.21"}
+
+
+def test_a_registered_trial_is_screened_through_the_librarys_trial_cache(
+    library: Library,
+) -> None:
+    from tests.conftest import make_trial
+
+    with pytest.raises(ScreeningError, match="unknown id: NCT99000001"):
+        library.screening.decide(["NCT99000001"], "include")
+    trials = {"NCT99000001": make_trial(1)}
+    library.cached_trial = trials.get  # type: ignore[attr-defined]
+    (d,) = library.screening.decide(["NCT99000001"], "maybe")
+    assert d.record.title == "Fictional mesenchymal stromal cell trial 1" and d.record.year == 2016

@@ -28,6 +28,9 @@ MAX_TAG = 60
 MAX_NOTE = 20_000
 _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 _TAG_FORBIDDEN = re.compile(r"[,;\n\r\t]")
+_STR: frozenset[type] = frozenset({str})
+_STR_OR_NONE: frozenset[type] = frozenset({str, type(None)})
+_DECISION_VALUES = frozenset({*DECISIONS, None})
 
 
 class ScreeningError(ValueError):
@@ -111,15 +114,17 @@ class Snapshot:
         if not isinstance(data, dict):
             return None
         title, year, topics = data.get("title", ""), data.get("year"), data.get("topics", [])
-        texts = [data.get(k) for k in ("pmid", "doi", "first_author")]
+        pmid, doi, author = data.get("pmid"), data.get("doi"), data.get("first_author")
+        # Type checks as sets of types: 10,000 decisions load within PRISMA's 1 s budget.
         if (
-            not isinstance(title, str)
-            or not (year is None or (isinstance(year, int) and not isinstance(year, bool)))
-            or not (isinstance(topics, list) and all(isinstance(t, str) for t in topics))
-            or not all(t is None or isinstance(t, str) for t in texts)
+            type(title) is not str
+            or not (year is None or type(year) is int)
+            or type(topics) is not list
+            or not set(map(type, topics)) <= _STR
+            or not {type(pmid), type(doi), type(author)} <= _STR_OR_NONE
         ):
             return None
-        return cls(title, year, tuple(topics), *texts)
+        return cls(title, year, tuple(topics), pmid, doi, author)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +179,14 @@ class Decision:
         snapshot = Snapshot.from_json(data.get("record", {}))
         if (
             snapshot is None
-            or decision not in (*DECISIONS, None)
-            or not (reason is None or (isinstance(reason, str) and reason.strip()))
+            or decision not in _DECISION_VALUES
+            or not (reason is None or (type(reason) is str and reason.strip()))
             or (decision == EXCLUDE and reason is None)
-            or not isinstance(note, str)
-            or not (isinstance(tags, list) and all(isinstance(t, str) and t for t in tags))
-            or not (isinstance(time, str) and _TIME_RE.match(time))
+            or type(note) is not str
+            or type(tags) is not list
+            or not set(map(type, tags)) <= _STR
+            or "" in tags
+            or not (type(time) is str and _TIME_RE.match(time))
         ):
             return None
         return cls(rid, reviewer, decision, reason, note, tuple(tags), time, snapshot)

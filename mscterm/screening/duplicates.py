@@ -11,26 +11,30 @@ short generic titles ("Editorial") never group on their own.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import Protocol
 
 from mscterm.model import fold_ascii
 
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 MIN_TITLE_CHARS = 20
 """A normalised title shorter than this never makes a title key."""
+# Everything but a-z and 0-9 becomes a space (str.translate: twice as fast as a regex here).
+_SPACES = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 
-@dataclass(frozen=True, slots=True)
-class WorkFacts:
-    """The facts a record is matched on (a Record or a decision's snapshot give them)."""
+class WorkFacts(Protocol):
+    """What a record is matched on: a :class:`~mscterm.model.Record` or a decision's snapshot."""
 
-    pmid: str | None
-    doi: str | None
-    title: str
-    year: int | None
-    first_author: str | None
+    @property
+    def pmid(self) -> str | None: ...
+    @property
+    def doi(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def first_author(self) -> str | None: ...
 
 
 def _fold(text: str) -> str:
@@ -40,11 +44,11 @@ def _fold(text: str) -> str:
 
 def normal_title(title: str) -> str:
     """A title reduced to what identifies it: folded letters and digits, single spaces."""
-    return _NOT_ALNUM.sub(" ", _fold(title)).strip()
+    return " ".join(_fold(title).translate(_SPACES).split())
 
 
 def _normal_name(name: str) -> str:
-    return _NOT_ALNUM.sub("", _fold(name))
+    return "".join(_fold(name).translate(_SPACES).split())
 
 
 def work_keys(facts: WorkFacts) -> list[str]:
@@ -54,10 +58,11 @@ def work_keys(facts: WorkFacts) -> list[str]:
         keys.append("pmid:" + facts.pmid.strip())
     if facts.doi:
         keys.append("doi:" + facts.doi.strip().lower())
-    title = normal_title(facts.title or "")
-    author = _normal_name(facts.first_author or "")
-    if len(title) >= MIN_TITLE_CHARS and facts.year and author:
-        keys.append(f"work:{title}|{facts.year}|{author}")
+    if facts.year and facts.first_author and facts.title:
+        title = normal_title(facts.title)
+        author = _normal_name(facts.first_author)
+        if len(title) >= MIN_TITLE_CHARS and author:
+            keys.append(f"work:{title}|{facts.year}|{author}")
     return keys
 
 

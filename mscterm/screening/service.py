@@ -31,7 +31,7 @@ from mscterm.screening.decisions import (
 )
 from mscterm.screening.duplicates import WorkFacts, WorkGroups
 from mscterm.screening.prisma import PrismaCounts
-from mscterm.screening.source import Source, facts_of, record_snapshot
+from mscterm.screening.source import Source
 from mscterm.screening.store import DecisionStore
 
 
@@ -382,16 +382,16 @@ class Screening:
         if own is None:
             return []
         me = own.pmid or self.source.resolved(rid) or rid
-        facts: dict[str, WorkFacts] = {me: facts_of(own)}
+        facts: dict[str, WorkFacts] = {me: own}
         for record in among:
-            facts.setdefault(record.pmid or record.id, facts_of(record_snapshot(record, ())))
+            facts.setdefault(record.pmid or record.id, record)
         for pin in self.source.landmarks(None):
             snap = self.source.snapshot(pin)
             if snap is not None:
-                facts.setdefault(snap.pmid or pin, facts_of(snap))
+                facts.setdefault(snap.pmid or pin, snap)
         for name in self.reviewers():
             for key, d in self._by_record(name).items():
-                facts.setdefault(key, facts_of(d.record))
+                facts.setdefault(key, d.record)
         return WorkGroups(facts).members(me)
 
     # -- two reviewers -------------------------------------------------------------------------
@@ -413,11 +413,11 @@ class Screening:
         counts = PrismaCounts(topic=topic, reviewer=name)
         counts.database_results = self.source.identified(topic)
         counts.register_results = self.source.registered(topic)
-        facts: dict[str, WorkFacts] = {k: facts_of(d.record) for k, d in decided.items()}
+        facts: dict[str, WorkFacts] = {k: d.record for k, d in decided.items()}
         for pin in self.source.landmarks(topic):
             key = self.source.resolved(pin) or pin
             if key not in facts and (snap := self.source.snapshot(pin)) is not None:
-                facts[snap.pmid or key] = facts_of(snap)
+                facts[snap.pmid or key] = snap
         groups = WorkGroups(facts)
         counts.duplicates = groups.duplicates()
         latest: dict[str, Decision] = {}

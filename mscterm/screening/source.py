@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from mscterm.model import PMID_RE, Record, is_trial_id
 from mscterm.screening.decisions import Snapshot
-from mscterm.screening.duplicates import WorkFacts
 
 if TYPE_CHECKING:
     from mscterm.library import Library
@@ -38,13 +37,6 @@ class Source(Protocol):
 
     def registered(self, topic_id: str | None) -> int:
         """PRISMA's register_results: the topic's registered trials when known, else 0."""
-
-
-def facts_of(snapshot: Snapshot) -> WorkFacts:
-    """The duplicate-matching facts of a snapshot."""
-    return WorkFacts(
-        snapshot.pmid, snapshot.doi, snapshot.title, snapshot.year, snapshot.first_author
-    )
 
 
 def record_snapshot(record: Record, topics: tuple[str, ...]) -> Snapshot:

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from mscterm.screening.decisions import Decision
-from mscterm.state import DROP, JsonDocument
+from mscterm.state import DROP, JsonDocument, PartCheck
 
 FOLDER = "screening"
 FORMAT = 1
@@ -56,20 +56,21 @@ def _format_part(value: Any) -> tuple[Any, str | None]:
     return DROP, "is not a format number"
 
 
-def _decisions_part(value: Any) -> tuple[Any, str | None]:
-    """Stored entries as :class:`Decision` objects (reviewer filled in by the file's reader)."""
-    if not isinstance(value, dict):
-        return DROP, f"is a {type(value).__name__}, not a mapping of record ids to decisions"
-    good = {}
-    for rid, entry in value.items():
-        decision = Decision.from_json(rid, "", entry) if rid and rid.isprintable() else None
-        if decision is not None:
-            good[rid] = decision
-    bad = len(value) - len(good)
-    return good, (f"had {bad} damaged decisions" if bad else None)
+def _decisions_check(reviewer: str) -> PartCheck:
+    """Checks stored entries and turns them into :class:`Decision` objects of ``reviewer``."""
 
+    def check(value: Any) -> tuple[Any, str | None]:
+        if not isinstance(value, dict):
+            return DROP, f"is a {type(value).__name__}, not a mapping of record ids to decisions"
+        good = {}
+        for rid, entry in value.items():
+            decision = Decision.from_json(rid, reviewer, entry) if rid.isprintable() else None
+            if decision is not None and rid:
+                good[rid] = decision
+        bad = len(value) - len(good)
+        return good, (f"had {bad} damaged decisions" if bad else None)
 
-_PARTS = {"reviewer": _reviewer_part, "format": _format_part, "decisions": _decisions_part}
+    return check
 
 
 def _named(decisions: dict[str, Decision], name: str) -> dict[str, Decision]:
@@ -86,7 +87,12 @@ class ReviewerFile:
     def __init__(self, path: Path, reviewer: str) -> None:
         self.path = path
         self.asked = reviewer
-        self.doc = JsonDocument(self.path, _PARTS, what="screening decisions", compact=True)
+        parts = {
+            "reviewer": _reviewer_part,
+            "format": _format_part,
+            "decisions": _decisions_check(reviewer),
+        }
+        self.doc = JsonDocument(self.path, parts, what="screening decisions", compact=True)
         self._seen: tuple[int, int, int] | None = None
         self._name = reviewer
         self._decisions: dict[str, Decision] = {}
