@@ -244,7 +244,7 @@ def _jsonable(value: Any) -> Any:
 
 # -- the parts of state.json ---------------------------------------------------------------------
 def _id_text(value: Any) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= 400 and value.isprintable()
+    return isinstance(value, str) and 0 < len(value) <= 2000 and value.isprintable()
 
 
 def _id_list(value: Any) -> tuple[Any, str | None]:

@@ -16,9 +16,12 @@ of length zero"), so every template row and column is written, in the template's
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-NA = "NA"
+from mscterm.screening.decisions import EXCLUDE, INCLUDE, MAYBE, Decision
+from mscterm.screening.duplicates import WorkFacts, WorkGroups
+from mscterm.screening.prisma_template import _DEFAULT_N, NA, TEMPLATE_COLUMNS, TEMPLATE_ROWS
 
 
 @dataclass(slots=True)
@@ -94,293 +97,34 @@ class PrismaCounts:
         return rows
 
 
-TEMPLATE_COLUMNS = ("data", "node", "box", "description", "boxtext", "tooltips", "url", "n")
-_DEFAULT_N = {"other_excluded": "0"}
+def tally(
+    counts: PrismaCounts,
+    decided: Mapping[str, Decision],
+    others: Mapping[str, WorkFacts],
+) -> PrismaCounts:
+    """Fill the screening numbers: works (records grouped as one work) and their decisions.
 
-# (data, node, box, description, boxtext, tooltips, url): the template's rows, in its order.
-# Row names, node and box ids are what PRISMA_data() and the diagram look up; texts are the
-# PRISMA 2020 box labels.
-TEMPLATE_ROWS: tuple[tuple[str, str, str, str, str, str, str], ...] = (
-    (NA, "node4", "prevstud", "Previous studies", "Previous studies", NA, "prevstud.html"),
-    (
-        "previous_studies",
-        "node5",
-        "box1",
-        "Studies included in previous version of review",
-        "Studies included in previous version of review",
-        NA,
-        "previous_studies.html",
-    ),
-    (
-        "previous_reports",
-        NA,
-        "box1",
-        "Reports of studies included in previous version of review",
-        "Reports of studies included in previous version of review",
-        NA,
-        "previous_reports.html",
-    ),
-    (
-        NA,
-        "node6",
-        "newstud",
-        "Identification of new studies via databases and registers",
-        "Identification of new studies via databases and registers",
-        NA,
-        "newstud.html",
-    ),
-    (
-        "database_results",
-        "node7",
-        "box2",
-        "Records identified from databases",
-        "Databases",
-        "Records identified from PubMed by the topic's query",
-        "database_results.html",
-    ),
-    (
-        "database_specific_results",
-        NA,
-        "box2",
-        "Records identified from specific databases",
-        "Specific Databases",
-        NA,
-        "database_results.html",
-    ),
-    (
-        "register_results",
-        NA,
-        "box2",
-        "Records identified from registers",
-        "Registers",
-        NA,
-        NA,
-    ),
-    (
-        "register_specific_results",
-        NA,
-        "box2",
-        "Records identified from specific registers",
-        "Specific Registers",
-        NA,
-        "database_results.html",
-    ),
-    (
-        NA,
-        "node16",
-        "othstud",
-        "Identification of new studies via other methods",
-        "Identification of new studies via other methods",
-        NA,
-        "othstud.html",
-    ),
-    (
-        "website_results",
-        "node17",
-        "box11",
-        "Records identified from websites",
-        "Websites",
-        NA,
-        "website_results.html",
-    ),
-    (
-        "organisation_results",
-        NA,
-        "box11",
-        "Records identified from organisations",
-        "Organisations",
-        NA,
-        NA,
-    ),
-    (
-        "citations_results",
-        NA,
-        "box11",
-        "Records identified from citation searching",
-        "Citation searching",
-        NA,
-        NA,
-    ),
-    (
-        "duplicates",
-        "node8",
-        "box3",
-        "Duplicate records removed",
-        "Duplicate records",
-        "Records grouped as the same work, counted once",
-        "duplicates.html",
-    ),
-    (
-        "excluded_automatic",
-        NA,
-        "box3",
-        "Records marked as ineligible by automation tools",
-        "Records marked as ineligible by automation tools",
-        NA,
-        NA,
-    ),
-    (
-        "excluded_other",
-        NA,
-        "box3",
-        "Records removed for other reasons",
-        "Records removed for other reasons",
-        NA,
-        NA,
-    ),
-    (
-        "records_screened",
-        "node9",
-        "box4",
-        "Records screened (databases and registers)",
-        "Records screened",
-        "Records with a decision: include, exclude or maybe",
-        "records_screened.html",
-    ),
-    (
-        "records_excluded",
-        "node10",
-        "box5",
-        "Records excluded (databases and registers)",
-        "Records excluded",
-        "Records excluded at title/abstract screening",
-        "records_excluded.html",
-    ),
-    (
-        "dbr_sought_reports",
-        "node11",
-        "box6",
-        "Reports sought for retrieval (databases and registers)",
-        "Reports sought for retrieval",
-        "Included and maybe records",
-        "dbr_sought_reports.html",
-    ),
-    (
-        "dbr_notretrieved_reports",
-        "node12",
-        "box7",
-        "Reports not retrieved (databases and registers)",
-        "Reports not retrieved",
-        NA,
-        "dbr_notretrieved_reports.html",
-    ),
-    (
-        "other_sought_reports",
-        "node18",
-        "box12",
-        "Reports sought for retrieval (other)",
-        "Reports sought for retrieval",
-        NA,
-        "other_sought_reports.html",
-    ),
-    (
-        "other_notretrieved_reports",
-        "node19",
-        "box13",
-        "Reports not retrieved (other)",
-        "Reports not retrieved",
-        NA,
-        "other_notretrieved_reports.html",
-    ),
-    (
-        "dbr_assessed",
-        "node13",
-        "box8",
-        "Reports assessed for eligibility (databases and registers)",
-        "Reports assessed for eligibility",
-        "Included and maybe records",
-        "dbr_assessed.html",
-    ),
-    (
-        "dbr_excluded",
-        "node14",
-        "box9",
-        "Reports excluded (databases and registers), as reason, n; reason, n",
-        "Reports excluded",
-        NA,
-        "dbrexcludedrecords.html",
-    ),
-    (
-        "other_assessed",
-        "node20",
-        "box14",
-        "Reports assessed for eligibility (other)",
-        "Reports assessed for eligibility",
-        NA,
-        "other_assessed.html",
-    ),
-    (
-        "other_excluded",
-        "node21",
-        "box15",
-        "Reports excluded (other), as reason, n; reason, n",
-        "Reports excluded",
-        NA,
-        "other_excluded.html",
-    ),
-    (
-        "new_studies",
-        "node15",
-        "box10",
-        "New studies included in review",
-        "New studies included in review",
-        NA,
-        "new_studies.html",
-    ),
-    (
-        "new_reports",
-        NA,
-        "box10",
-        "Reports of new included studies",
-        "Reports of new included studies",
-        NA,
-        NA,
-    ),
-    (
-        "total_studies",
-        "node22",
-        "box16",
-        "Total studies included in review",
-        "Total studies included in review",
-        NA,
-        "total_studies.html",
-    ),
-    (
-        "total_reports",
-        NA,
-        "box16",
-        "Reports of total included studies",
-        "Reports of total included studies",
-        NA,
-        NA,
-    ),
-    (
-        "identification",
-        "node1",
-        "identification",
-        "Identification",
-        "Identification",
-        NA,
-        "identification.html",
-    ),
-    ("screening", "node2", "screening", "Screening", "Screening", NA, "screening.html"),
-    ("included", "node3", "included", "Included", "Included", NA, "included.html"),
-    (
-        "total_studies_ma",
-        "node23",
-        "box17",
-        "Total studies included in meta-analysis",
-        "Total studies included in meta-analysis",
-        NA,
-        "total_studies_meta_analysis.html",
-    ),
-    (
-        "total_reports_ma",
-        NA,
-        "box17",
-        "Reports of total included studies in meta-analysis",
-        "Reports of total included studies in meta-analysis",
-        NA,
-        NA,
-    ),
-)
+    ``decided`` holds the reviewer's decided records by record id; ``others`` the topic's other
+    known records (its landmarks), which count towards duplicates only. Within a work, the
+    latest decision stands.
+    """
+    facts: dict[str, WorkFacts] = {k: d.record for k, d in decided.items()}
+    for key, fact in others.items():
+        facts.setdefault(key, fact)
+    groups = WorkGroups(facts)
+    counts.duplicates = groups.duplicates()
+    latest: dict[str, Decision] = {}
+    for key, d in decided.items():
+        lead = groups.leader(key)
+        if lead not in latest or d.time > latest[lead].time:
+            latest[lead] = d
+    for d in latest.values():
+        counts.records_screened += 1
+        if d.decision == EXCLUDE:
+            counts.records_excluded += 1
+            counts.reasons[d.reason or "other"] += 1
+        elif d.decision == INCLUDE:
+            counts.included += 1
+        elif d.decision == MAYBE:
+            counts.maybe += 1
+    return counts

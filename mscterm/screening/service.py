@@ -13,14 +13,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from mscterm.config import DEFAULT_EXCLUSION_REASONS, DEFAULT_REVIEWER, ConfigError, check_reviewer
-from mscterm.model import PMID_RE, Record
+from mscterm.model import Record
 from mscterm.screening.conflicts import Conflict, find_conflicts
 from mscterm.screening.decisions import (
     CONSENSUS,
     DECISIONS,
     EXCLUDE,
-    INCLUDE,
-    MAYBE,
     Decision,
     ScreeningError,
     Snapshot,
@@ -30,7 +28,8 @@ from mscterm.screening.decisions import (
     now_utc,
 )
 from mscterm.screening.duplicates import WorkFacts, WorkGroups
-from mscterm.screening.prisma import PrismaCounts
+from mscterm.screening.index import lookup, merge_by_record, same_record, stored_aliases
+from mscterm.screening.prisma import PrismaCounts, tally
 from mscterm.screening.source import Source
 from mscterm.screening.store import DecisionStore
 
@@ -102,28 +101,6 @@ class Screening:
                 return decision.record
         return None
 
-    def _aliases(self, current: dict[str, Decision]) -> dict[str, set[str]]:
-        """Record id -> the stored ids that are that record (a ``doi:`` id and its PMID)."""
-        index: dict[str, set[str]] = {}
-        for other, d in current.items():
-            index.setdefault(other, set()).add(other)
-            if not PMID_RE.match(other):
-                pmid = d.record.pmid or self.source.resolved(other)
-                if pmid:
-                    index.setdefault(pmid, set()).add(other)
-        return index
-
-    def _same_record(self, rid: str, snap: Snapshot, aliases: dict[str, set[str]]) -> set[str]:
-        """Other stored ids that are the same record as ``rid`` (never mere duplicates)."""
-        pmid = rid if PMID_RE.match(rid) else (snap.pmid or self.source.resolved(rid))
-        ids: set[str] = set()
-        if pmid:
-            ids |= aliases.get(pmid, set())
-            if snap.doi:  # the store's own rule: a PMID record owns its doi: id
-                ids |= aliases.get("doi:" + snap.doi, set())
-        ids.discard(rid)
-        return ids
-
     def decide(
         self,
         rids: Sequence[str],
@@ -156,10 +133,10 @@ class Screening:
 
         def edit(current: dict[str, Decision]) -> None:
             written.clear()
-            aliases = self._aliases(current)
+            aliases = stored_aliases(current, self.source.resolved)
             for rid in wanted:
                 snap = snapshots[rid]
-                same = self._same_record(rid, snap, aliases)
+                same = same_record(rid, snap, aliases, self.source.resolved)
                 olds = [current.pop(o) for o in sorted(same) if o in current]
                 if rid in current:
                     olds.insert(0, current[rid])
@@ -201,7 +178,8 @@ class Screening:
 
         def edit(current: dict[str, Decision]) -> None:
             result.clear()
-            same = self._same_record(rid, snap, self._aliases(current))
+            aliases = stored_aliases(current, self.source.resolved)
+            same = same_record(rid, snap, aliases, self.source.resolved)
             olds = [current.pop(o) for o in sorted(same) if o in current]
             old = current.get(rid) or (olds[0] if olds else None)
             base = old or Decision(rid, name, None, record=snap)
@@ -242,35 +220,12 @@ class Screening:
             merged, pending = hit[1], hit[2]
             if not any(self.source.resolved(rid) for rid in pending):
                 return merged
-        doi_pmid = {d.record.doi: d.record.pmid for d in stored.values() if d.record.pmid}
-        merged = {}
-        pending = []
-        for rid, d in stored.items():
-            key = rid
-            if not PMID_RE.match(rid):
-                key = (
-                    d.record.pmid
-                    or (rid.startswith("doi:") and doi_pmid.get(rid[4:]))
-                    or self.source.resolved(rid)
-                    or rid
-                )
-                if key == rid:
-                    pending.append(rid)
-                else:
-                    d = d.with_changes(rid=key, record=_with_pmid(d.record, key))
-            old = merged.get(key)
-            if old is None or (d.time, d.rid == rid) >= (old.time, old.rid == key):
-                merged[key] = d
+        merged, pending = merge_by_record(stored, self.source.resolved)
         self._indexes[reviewer.casefold()] = (stored, merged, pending)
         return merged
 
-    @staticmethod
-    def _lookup(merged: dict[str, Decision], rid: str, source: Source) -> Decision | None:
-        found = merged.get(rid)
-        if found is None and not PMID_RE.match(rid):
-            resolved = source.resolved(rid)
-            found = merged.get(resolved) if resolved else None
-        return found
+    def _lookup(self, merged: dict[str, Decision], rid: str) -> Decision | None:
+        return lookup(merged, rid, self.source.resolved)
 
     def _in_topic(self, topic: str | None) -> tuple[set[str], set[str]]:
         if topic is None:
@@ -298,14 +253,14 @@ class Screening:
 
     def decision_for(self, rid: str, *, reviewer: str | None = None) -> Decision | None:
         """The reviewer's decision on a record, whichever of its ids it was stored under."""
-        return self._lookup(self._by_record(self._who(reviewer)), rid, self.source)
+        return self._lookup(self._by_record(self._who(reviewer)), rid)
 
     def decisions_for(
         self, rids: Iterable[str], *, reviewer: str | None = None
     ) -> dict[str, Decision]:
         """Decisions on many records at once (a list's rows): asked id -> decision."""
         merged = self._by_record(self._who(reviewer))
-        found = {rid: self._lookup(merged, rid, self.source) for rid in rids}
+        found = {rid: self._lookup(merged, rid) for rid in rids}
         return {rid: d for rid, d in found.items() if d is not None}
 
     def annotations(self, *, reviewer: str | None = None) -> dict[str, Decision]:
@@ -365,7 +320,7 @@ class Screening:
         start = order.index(after) + 1 if after in order else 0
         merged = self._by_record(self._who(reviewer))
         for rid in order[start:]:
-            d = self._lookup(merged, rid, self.source)
+            d = self._lookup(merged, rid)
             if d is None or not d.decided:
                 return rid
         return None
@@ -413,33 +368,9 @@ class Screening:
         counts = PrismaCounts(topic=topic, reviewer=name)
         counts.database_results = self.source.identified(topic)
         counts.register_results = self.source.registered(topic)
-        facts: dict[str, WorkFacts] = {k: d.record for k, d in decided.items()}
+        others: dict[str, WorkFacts] = {}
         for pin in self.source.landmarks(topic):
             key = self.source.resolved(pin) or pin
-            if key not in facts and (snap := self.source.snapshot(pin)) is not None:
-                facts[snap.pmid or key] = snap
-        groups = WorkGroups(facts)
-        counts.duplicates = groups.duplicates()
-        latest: dict[str, Decision] = {}
-        for key, d in decided.items():
-            lead = groups.leader(key)
-            if lead not in latest or d.time > latest[lead].time:
-                latest[lead] = d
-        for d in latest.values():
-            counts.records_screened += 1
-            if d.decision == EXCLUDE:
-                counts.records_excluded += 1
-                counts.reasons[d.reason or "other"] += 1
-            elif d.decision == INCLUDE:
-                counts.included += 1
-            elif d.decision == MAYBE:
-                counts.maybe += 1
-        return counts
-
-
-def _with_pmid(snapshot: Snapshot, key: str) -> Snapshot:
-    if snapshot.pmid or not PMID_RE.match(key):
-        return snapshot
-    return Snapshot(
-        snapshot.title, snapshot.year, snapshot.topics, key, snapshot.doi, snapshot.first_author
-    )
+            if key not in decided and (snap := self.source.snapshot(pin)) is not None:
+                others[snap.pmid or key] = snap
+        return tally(counts, decided, others)
