@@ -22,8 +22,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from mscterm.index import INDEX_SCHEMA, SearchIndex
 from mscterm.model import AbstractSection, Author, MeshHeading, Record
+from mscterm.store.fts import INDEX_SCHEMA, SearchIndex
 
 N_RECORDS = 100_000
 BUDGET_MS = 50.0

@@ -133,7 +133,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script; returns the process exit code.
+
+    Ctrl-C at any point (start-up included: loading settings, importing the command) ends with
+    one line and exit code 130, never a traceback.
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        pass
+    except RuntimeError as exc:  # Python 3.11 wraps a Ctrl-C met while a class is being built
+        if not isinstance(exc.__cause__, KeyboardInterrupt):
+            raise
+    except BrokenPipeError:
+        return OK
+    print("mscterm: interrupted; nothing partial was kept", file=sys.stderr)
+    return INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "tui"
@@ -152,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mscterm: {exc}", file=sys.stderr)
         return BAD_INPUT
     module = importlib.import_module(f"mscterm.commands.{command}")
-    from mscterm.state import StateError, report_problems_to
+    from mscterm.state import report_problems_to
 
     # Damaged user state is repaired and said in one line: at once on the command line, after
     # the screen is restored for the TUI (which can show them itself, too).
@@ -160,14 +178,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     report_problems_to(held.append if command == "tui" else _warn)
     try:
         return int(module.run(args, settings))
-    except StateError as exc:
+    except OSError as exc:  # a storage failure no command caught: one line, DESIGN's exit code
+        code = getattr(exc, "exit_code", None)
+        if not isinstance(code, int) or isinstance(exc, BrokenPipeError):
+            raise
         print(f"mscterm: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("mscterm: interrupted; nothing partial was kept", file=sys.stderr)
-        return INTERRUPTED
-    except BrokenPipeError:
-        return OK
+        return code
     finally:
         report_problems_to(None)
         for line in held:

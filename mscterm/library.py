@@ -1,82 +1,68 @@
 """The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, NCBI).
 
-Callers ask for records, links, searches and topic facts; the Library answers from the store when
-it can and goes to the E-utilities only for what is missing, storing what arrives before handing
-it back. It never imports httpx until the network is really needed (the warm ``lookup`` path
-stays light), and it degrades to offline on a network failure instead of failing the caller:
-cached data is always returned, with one plain sentence saying what could not be fetched.
+Callers ask for records, links, searches, topic facts and cache upkeep; the Library answers from
+the store when it can and goes to the E-utilities only for what is missing, storing what arrives
+before handing it back. Every call that may touch the network or write the cache returns a
+result object (:mod:`mscterm.results`) instead of raising: what is known is always returned,
+with one plain sentence and a :class:`~mscterm.results.Problem` saying what could not be done.
+Online/offline lives in one place (:class:`~mscterm.connection.Connection`). Nothing heavy is
+imported until it is needed, so ``lookup`` on a warm cache stays light.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, BinaryIO, TypeVar
 
 from mscterm.config import Settings
+from mscterm.connection import Connection, Listener
+from mscterm.failures import Failure, storage_sentence
+from mscterm.housekeeping import CacheUpkeep
+from mscterm.localsearch import LocalSearch
+from mscterm.membership import LazyMembership
 from mscterm.model import Record
-from mscterm.ncbi.errors import EUtilsError, NetworkError, OfflineError
-from mscterm.ncbi.results import CitationQuery, SearchResult
+from mscterm.pubmed import LINKNAMES, PubMed
 from mscterm.resources import seed_records_path
+from mscterm.results import (
+    Answer,
+    CacheCheck,
+    CacheCounts,
+    CacheStats,
+    Fetched,
+    ImportCounts,
+    LibraryStatus,
+    LocalHits,
+    Problem,
+    SearchPage,
+    TopicCounts,
+    TopicSize,
+)
 
 if TYPE_CHECKING:
-    from mscterm.index import SearchIndex
     from mscterm.ncbi.client import EUtilsClient
     from mscterm.screening import Screening
     from mscterm.state import UserState
     from mscterm.store import RecordStore
-    from mscterm.topics import TopicMap
+    from mscterm.topics import Topic, TopicMap
 
-LINKNAMES = {
-    "similar": "pubmed_pubmed",
-    "cited_by": "pubmed_pubmed_citedin",
-    "references": "pubmed_pubmed_refs",
-}
-"""What a person asks for -> the elink link name that answers it."""
-
-DAY = 24 * 3600.0
-SEARCH_TTL = DAY
-LINK_TTL = 7 * DAY
-COUNT_TTL = DAY
-RESOLUTION_TTL = 30 * DAY
+__all__ = ["LINKNAMES", "Fetched", "Library", "TopicCounts"]
 
 ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass(slots=True)
-class Fetched:
-    """What :meth:`Library.records` could provide.
-
-    ``records`` holds every asked id that is available (from the cache or the network; a seed
-    record stands in when nothing fuller could be had); ``missing`` the ids nobody has;
-    ``error`` one plain sentence when the network failed part-way.
-    """
-
-    records: dict[str, Record] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass(slots=True)
-class TopicCounts:
-    """The numbers of a topic overview; ``None`` where the network has not answered (yet)."""
-
-    landmarks: int
-    cached: int
-    on_pubmed: int | None = None
-    new_since_visit: int | None = None
-    last_visit: str | None = None
-    error: str | None = None
+T = TypeVar("T")
 
 
 def _today() -> str:
     return _dt.date.today().strftime("%Y/%m/%d")
 
 
+def _storage(exc: OSError) -> Failure:
+    return Failure(Problem.STORAGE, storage_sentence(exc))
+
+
 class Library:
-    """Records, links, searches and topics for the CLI and the TUI."""
+    """Records, links, searches, topics and cache upkeep for the CLI and the TUI."""
 
     def __init__(
         self,
@@ -86,33 +72,76 @@ class Library:
         client_factory: Callable[[], EUtilsClient] | None = None,
     ) -> None:
         self.settings = settings
-        self.offline = settings.offline
+        self._connection = Connection(settings, client_factory)
         self._store = store
-        self._client_factory = client_factory
-        self._client: EUtilsClient | None = None
         self._topics: TopicMap | None = None
         self._state: UserState | None = None
-        self._members: dict[str, list[str]] | None = None
-        self._seed_search: SearchIndex | None = None
+        self._members = LazyMembership(lambda: self.topics, self._disk_records)
+        self._pubmed = PubMed(lambda: self.store, self._connection, self._known_references)
+        self._local = LocalSearch(lambda: self.store)
+        self._upkeep = CacheUpkeep(
+            lambda: self.store, lambda: self.topics, self._members, self._connection.changed
+        )
 
-    # -- lazily opened parts -------------------------------------------------------------------
+    # -- online/offline, and telling the UI ----------------------------------------------------
+    @property
+    def offline(self) -> bool:
+        """Offline by choice (settings, the palette) or since a network failure."""
+        return self._connection.offline
+
+    @offline.setter
+    def offline(self, value: bool) -> None:
+        self._connection.set_offline(value)
+
+    @property
+    def status(self) -> LibraryStatus:
+        """Offline or not and why, with a version that grows on every change."""
+        return self._connection.status
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """Hear every change of :attr:`status` (on the changing thread); returns the remover."""
+        return self._connection.add_listener(listener)
+
+    def _stamp(self, answer: Answer[T]) -> Answer[T]:
+        answer.offline = self.offline
+        return answer
+
+    # -- the parts, opened on first use --------------------------------------------------------
     @property
     def store(self) -> RecordStore:
-        """The record store (disk cache + seed tier), opened on first use."""
+        """The record store (for the Library's own modules and tests; the UI calls methods)."""
         if self._store is None:
             from mscterm.store import RecordStore
 
             self._store = RecordStore(self.settings.cache_dir, seed_records_path())
         return self._store
 
+    def open(self) -> Answer[None]:
+        """Open the cache now; the answer says in one sentence why it cannot be used."""
+        try:
+            warnings = list(self.store.warnings)
+        except OSError as exc:
+            return self._connection.answer(None, _storage(exc))
+        return self._connection.answer(None, warnings=warnings)
+
+    def _cache_exists(self) -> bool:
+        return self._store is not None or self.settings.cache_dir.is_dir()
+
+    def _disk_records(self) -> Iterable[Record]:
+        return self.store.iter_records() if self._cache_exists() else ()
+
     @property
     def topics(self) -> TopicMap:
-        """The MSC safety topic map."""
+        """The MSC safety topic map (reading it never creates a cache)."""
         if self._topics is None:
             from mscterm.topics import load_topics
 
-            # The store has (or will) parse the seed snapshot anyway: share it, parse once.
-            seed = {rec.id: rec for rec in self.store.seed_records()}
+            seed = None  # without a usable cache, load_topics reads the seed snapshot itself
+            if self._cache_exists():
+                try:  # the store parses the seed anyway: share it, parse once
+                    seed = {rec.id: rec for rec in self.store.seed_records()}
+                except OSError:
+                    seed = None
             self._topics = load_topics(landmark_records=seed)
         return self._topics
 
@@ -143,34 +172,26 @@ class Library:
 
     @property
     def warnings(self) -> list[str]:
-        """Problems met and worked around (a damaged cache moved aside, …)."""
-        return list(getattr(self.store, "warnings", []))
+        """Problems met and worked around (a damaged cache moved aside, …); see :meth:`open`."""
+        try:
+            return list(self.store.warnings)
+        except OSError:
+            return []
 
-    def _net(self) -> EUtilsClient:
-        if self.offline:
-            raise OfflineError("mscterm is offline; showing cached records only")
-        if self._client is None:
-            if self._client_factory is not None:
-                self._client = self._client_factory()
-            else:
-                from mscterm.ncbi.client import EUtilsClient
+    def _known_references(self, pmid: str) -> list[str]:
+        """References known without the network: the review's, from the seed snapshot."""
+        from mscterm.topics import REVIEW_ID
 
-                self._client = EUtilsClient(self.settings)
-        return self._client
-
-    def _went_offline(self, exc: BaseException) -> None:
-        """A network failure (not a server's refusal) switches the session to offline."""
-        if isinstance(exc, NetworkError):
-            self.offline = True
+        return list(self.topics.review_references) if pmid == REVIEW_ID else []
 
     async def aclose(self) -> None:
-        """Close the network client and the store."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-        if self._seed_search is not None:
-            self._seed_search.close()
-            self._seed_search = None
+        """Close the network client, then the store."""
+        await self._connection.aclose()
+        self.close()
+
+    def close(self) -> None:
+        """Close the store and the search indexes (enough for work that never went online)."""
+        self._local.close()
         if self._store is not None:
             self._store.close()
 
@@ -182,16 +203,21 @@ class Library:
 
     # -- records -------------------------------------------------------------------------------
     def get(self, rid: str) -> Record | None:
-        """The best record the cache or the seed has for ``rid`` (no network).
+        """The best record the cache or the seed has (a resolved seed id gives the PubMed one).
 
-        A seed record resolved online to a PMID answers with the fetched record: the store
-        keeps an alias from its id (see :meth:`RecordStore.get`).
+        None as well when the cache cannot be read: :meth:`open` and :meth:`records` say why.
         """
-        return self.store.get(rid)
+        try:
+            return self.store.get(rid)
+        except OSError:
+            return None
 
     def cached(self, rids: Iterable[str]) -> dict[str, Record]:
         """Every id of ``rids`` the cache or seed has, keyed by the asked id (no network)."""
-        return self.store.get_many(list(rids))
+        try:
+            return self.store.get_many(list(rids))
+        except OSError:
+            return {}
 
     async def records(
         self,
@@ -200,195 +226,29 @@ class Library:
         progress: ProgressCallback | None = None,
         refresh: bool = False,
     ) -> Fetched:
-        """Records for ``rids``: cached ones at once, the rest fetched in batches and cached.
+        """Records for ``rids``: cached at once, the rest fetched in batches (and resolved)."""
+        from mscterm.fetching import fetch_records
 
-        Seed (citation-level) records with a PMID are upgraded to full PubMed records when
-        online; ``doi:``/``cite:`` ids are resolved to PMIDs first (see :meth:`resolve`), all
-        in the same efetch batches. ``refresh`` fetches every PMID again (a record corrected or
-        retracted since).
-        """
-        wanted = list(dict.fromkeys(rids))
-        result = Fetched(records=self.cached(wanted))
-        to_fetch = [
-            rid
-            for rid in wanted
-            if rid.isdigit()
-            and (refresh or not (rid in result.records and result.records[rid].is_full))
-            and (refresh or not self.store.recently_missing(rid))
-        ]
-        unresolved = [
-            rid
-            for rid in wanted
-            if not rid.isdigit()
-            and not (rid in result.records and result.records[rid].is_full)
-            and self._needs_resolution(result.records.get(rid))
-            and not self.store.recently_missing(rid)
-        ]
-        total = len(to_fetch) + len(unresolved)
-        done = 0
-        if progress:
-            progress(0, total)
-        if total and not self.offline:
-            try:
-                client = self._net()
-                found, doi_candidates, statuses = await self._resolve_many(client, unresolved)
-                extra = [p for p in [*found.values(), *doi_candidates] if p not in to_fetch]
+        return await fetch_records(
+            lambda: self.store, self._connection, rids, progress=progress, refresh=refresh,
+            stored=self._stored,
+        )  # fmt: skip
 
-                def on_batch(batch: list[Record]) -> None:
-                    nonlocal done
-                    self.store.put(batch)
-                    self._note_members(batch)
-                    for rec in batch:
-                        result.records[rec.id] = rec
-                    done += len(batch)
-                    if progress:
-                        progress(min(done, total), total)
+    def _stored(self, records: list[Record]) -> None:
+        self._members.note(records)
+        self._connection.changed()
 
-                got = (
-                    await client.efetch(to_fetch + extra, on_batch=on_batch)
-                    if (to_fetch or extra)
-                    else []
-                )
-                returned = {rec.id: rec for rec in got}
-                absent = [rid for rid in to_fetch if rid not in returned]
-                if absent:
-                    self.store.note_missing(absent)
-                self._settle(unresolved, found, statuses, returned, result)
-                if progress:
-                    progress(total, total)
-            except EUtilsError as exc:
-                self._went_offline(exc)
-                result.error = str(exc)
-            except OSError as exc:  # the store could not write (full disk, …): say so
-                result.error = str(exc)
-        result.missing = [rid for rid in wanted if rid not in result.records]
-        return result
-
-    @staticmethod
-    def _needs_resolution(record: Record | None) -> bool:
-        if record is None:
-            return True
-        return record.resolution in (None, "pending")
-
-    # -- resolution of records known without a PMID -------------------------------------------
-    async def resolve(self, rid: str) -> Record | None:
-        """Find the PubMed record for a ``doi:``/``cite:`` id and remember the answer.
-
-        See :meth:`_resolve_many`; a PMID is never guessed: only a unique match counts.
-        """
-        fetched = await self.records([rid])
-        record = fetched.records.get(rid)
-        return record if record is not None and record.is_full else None
-
-    async def _resolve_many(
-        self, client: EUtilsClient, rids: Sequence[str]
-    ) -> tuple[dict[str, str], list[str], dict[str, str]]:
-        """PMIDs for ``doi:``/``cite:`` ids, as DESIGN.md orders it: ECitMatch, then DOI search.
-
-        One ECitMatch call for every citation that has journal, year and volume or page; then
-        one esearch ORing the DOIs still unresolved (which DOI each hit belongs to is known
-        only once the records are fetched: returned as candidates); then, for citation-only
-        records, an esearch on title words and year. Returns ``(found, doi_candidates,
-        statuses)``: PMIDs by id, PMIDs whose DOI decides, NCBI's answer for the others.
-        """
-        seeds = self.store.get_many(rids)
-        found: dict[str, str] = {}
-        statuses: dict[str, str] = {}
-        queries = []
-        for rid in rids:
-            seed = seeds.get(rid)
-            query = _citation_query(seed, key=rid) if seed is not None else None
-            if query is not None:
-                queries.append(query)
-        if queries:
-            for match in await client.ecitmatch(queries):
-                if match.pmid:
-                    found[match.key] = match.pmid
-                else:
-                    statuses[match.key] = match.status.split(";")[0] or "NOT_FOUND"
-        dois = [rid for rid in rids if rid not in found and _doi_of(rid, seeds.get(rid))]
-        candidates: list[str] = []
-        if dois:
-            term = " OR ".join(
-                f'"{(_doi_of(rid, seeds.get(rid)) or "").replace(chr(34), "")}"[doi]'
-                for rid in dois
-            )
-            hits = await client.esearch(term, retmax=min(9999, 2 * len(dois) + 10))
-            candidates = hits.ids
-        for rid in rids:
-            seed = seeds.get(rid)
-            if rid in found or rid in dois or seed is None or not seed.title:
-                continue
-            words = re.findall(r"[A-Za-z0-9]{3,}", seed.title)[:12]
-            if not words:
-                continue
-            term = " AND ".join(f"{w}[ti]" for w in words)
-            if seed.year:
-                term += f" AND {seed.year}[dp]"
-            hits = await client.esearch(term, retmax=2)
-            pmid, status = _single(hits.ids)
-            if pmid:
-                found[rid] = pmid
-            elif status == "AMBIGUOUS" or rid not in statuses:
-                statuses[rid] = status
-        return found, candidates, statuses
-
-    def _settle(
-        self,
-        rids: Sequence[str],
-        found: dict[str, str],
-        statuses: dict[str, str],
-        fetched: dict[str, Record],
-        result: Fetched,
-    ) -> None:
-        """Map resolved ids to fetched records and remember every outcome in the seed record."""
-        by_doi: dict[str, list[Record]] = {}
-        for rec in fetched.values():
-            if rec.doi:
-                by_doi.setdefault("doi:" + rec.doi.strip().lower(), []).append(rec)
-        seeds = self.store.get_many(rids)
-        for rid in rids:
-            seed = seeds.get(rid)
-            doi = _doi_of(rid, seed)
-            record = fetched.get(found[rid]) if rid in found else None
-            if record is None and doi:
-                matches = by_doi.get("doi:" + doi.lower(), [])
-                if len(matches) == 1:
-                    record = matches[0]
-                elif len(matches) > 1:
-                    statuses[rid] = "AMBIGUOUS"
-            outcome = record.pmid if record is not None else statuses.get(rid, "NOT_FOUND")
-            if record is not None:
-                result.records[rid] = record
-            if seed is not None and seed.source == "seed":
-                seed.resolution = outcome
-                self.store.put([seed])
-            elif record is None:
-                self.store.note_missing([rid])
+    async def resolve(self, rid: str) -> Answer[Record | None]:
+        """The PubMed record of a ``doi:``/``cite:`` id (None when there is no unique match)."""
+        got = await self.records([rid])
+        record = got.records.get(rid)
+        value = record if record is not None and record.is_full else None
+        return Answer(value, got.error, got.problem, got.offline, got.warnings)
 
     # -- links and searches --------------------------------------------------------------------
-    async def related(self, pmid: str, kind: str, *, refresh: bool = False) -> list[str]:
-        """PMIDs linked to ``pmid``: ``similar``, ``cited_by`` or ``references`` (cached).
-
-        Offline, the review's references are the ones the seed snapshot knows (by citation).
-        """
-        linkname = LINKNAMES[kind]
-        key = f"elink:{linkname}:{pmid}"
-        cached = None if refresh else self.store.get_result(key)
-        if cached is not None:
-            return list(cached)
-        if self.offline and kind == "references":
-            from mscterm.topics import REVIEW_ID
-
-            if pmid == REVIEW_ID:
-                return list(self.topics.review_references)
-        try:
-            ids = await self._net().elink(pmid, linkname)
-        except EUtilsError as exc:
-            self._went_offline(exc)
-            raise
-        self.store.put_result(key, ids, LINK_TTL)
-        return ids
+    async def related(self, pmid: str, kind: str, *, refresh: bool = False) -> Answer[list[str]]:
+        """``similar``, ``cited_by`` or ``references`` of a PMID; what is known on failure."""
+        return await self._pubmed.related(pmid, kind, refresh=refresh)
 
     async def search_pubmed(
         self,
@@ -398,119 +258,44 @@ class Library:
         retmax: int = 20,
         sort: str | None = "pub_date",
         refresh: bool = False,
-    ) -> SearchResult:
-        """One page of a PubMed esearch (newest first by default), cached for a day."""
-        key = f"esearch:{sort}:{retstart}:{retmax}:{query}"
-        cached = None if refresh else self.store.get_result(key)
-        if cached is not None:
-            return SearchResult(**cached)
-        try:
-            found = await self._net().esearch(query, retstart=retstart, retmax=retmax, sort=sort)
-        except EUtilsError as exc:
-            self._went_offline(exc)
-            raise
-        self.store.put_result(
-            key,
-            {
-                "count": found.count,
-                "ids": found.ids,
-                "retstart": found.retstart,
-                "retmax": found.retmax,
-                "query_translation": found.query_translation,
-                "phrases_not_found": found.phrases_not_found,
-                "warnings": found.warnings,
-            },
-            SEARCH_TTL,
+    ) -> Answer[SearchPage]:
+        """One page of a PubMed esearch (newest first by default), kept for a day."""
+        return await self._pubmed.search(
+            query, retstart=retstart, retmax=retmax, sort=sort, refresh=refresh
         )
-        return found
 
-    def search_local(self, query: str, limit: int = 20) -> list[Record]:
-        """Best matches of the offline full-text index, then of the seed snapshot's records.
+    def search_local(self, query: str, limit: int = 20) -> Answer[LocalHits]:
+        """Offline search: the cache's index, then the seed snapshot (same query language)."""
+        return self._stamp(self._local.search(query, limit))
 
-        The seed (the review and the landmarks) is searched with the same query language
-        through a small in-memory index, so a fresh install answers ``au:rubio`` offline too.
-        """
-        ids = self.store.search(query, limit=limit)
-        found = self.cached(ids)
-        hits = [found[rid] for rid in ids if rid in found]
-        if len(hits) < limit:
-            seen = {rec.id for rec in hits} | {rec.pmid for rec in hits if rec.pmid}
-            for rid in self._seed_index().search(query, limit=limit):
-                rec = self.get(rid)
-                if rec is None or rec.id in seen or (rec.pmid and rec.pmid in seen):
-                    continue
-                hits.append(rec)
-                seen.add(rec.id)
-                if len(hits) >= limit:
-                    break
-        return hits
+    def query_help(self) -> str:
+        """The local search syntax, for help screens."""
+        from mscterm.index import QUERY_HELP
 
-    def _seed_index(self) -> SearchIndex:
-        """The seed snapshot in an in-memory search index (about 10 ms to build, once)."""
-        if self._seed_search is None:
-            from pathlib import Path
-
-            from mscterm.index import SearchIndex
-
-            index = SearchIndex(Path(":memory:"))
-            index.add(self.store.seed_records())
-            self._seed_search = index
-        return self._seed_search
+        return QUERY_HELP
 
     # -- topics --------------------------------------------------------------------------------
-    def topic_members(self, topic_id: str) -> list[str]:
-        """Record ids under a topic: its landmarks first, then cached records its rules match."""
+    def _topic(self, topic_id: str) -> Topic:
         topic = self.topics.get(topic_id)
         if topic is None:
             raise KeyError(topic_id)
-        landmarks = self.topics.landmark_ids(topic_id)
-        members = self._membership().get(topic_id, [])
-        pinned = set(landmarks)
-        return landmarks + [rid for rid in members if rid not in pinned]
-
-    def _membership(self) -> dict[str, list[str]]:
-        """topic id -> cached record ids matching its rules, newest PMID first.
-
-        Built by one pass over the cache on first use (about 1 s per 10,000 records, so async
-        callers run it in a thread: see :meth:`load_membership`), then kept up to date as
-        records arrive.
-        """
-        if self._members is None:
-            members: dict[str, list[str]] = {}
-            for record in self.store.iter_records():
-                if record.source != "pubmed":
-                    continue
-                for tid in self.topics.topics_for(record):
-                    members.setdefault(tid, []).append(record.id)
-            for ids in members.values():
-                ids.sort(key=_newest_first)
-            self._members = members
-        return self._members
+        return topic
 
     async def load_membership(self) -> None:
         """Build topic membership off the event loop (the UI calls this once, early)."""
-        if self._members is None:
-            import asyncio
+        await self._members.load()
 
-            topics = self.topics  # load the map on this thread first
-            del topics
-            await asyncio.to_thread(self._membership)
+    def topic_members(self, topic_id: str) -> list[str]:
+        """Record ids under a topic: its landmarks first, then cached records it matches."""
+        self._topic(topic_id)
+        return self._members.get().members(topic_id)
 
-    def _note_members(self, records: Iterable[Record]) -> None:
-        """Add newly stored records to the membership lists (if they were built)."""
-        members = self._members
-        if members is None:
-            return
-        for record in records:
-            for tid in self.topics.topics_for(record):
-                ids = members.setdefault(tid, [])
-                if record.id not in ids:
-                    ids.append(record.id)
-                    ids.sort(key=_newest_first)
-
-    def cached_count(self) -> int:
-        """How many records the disk cache holds (cheap: counted by SQLite)."""
-        return self.store.count()
+    def topic_sizes(self) -> Answer[dict[str, TopicSize]]:
+        """The one topic counter for every topic (landmarks alone if the cache is unreadable)."""
+        try:
+            return self._connection.answer(self._members.get().sizes())
+        except OSError as exc:
+            return self._connection.answer(self._members.landmarks_only().sizes(), _storage(exc))
 
     def mark_visited(self, topic_id: str) -> None:
         """Remember today as the last visit of a topic (for 'new since last visit')."""
@@ -518,51 +303,33 @@ class Library:
 
     async def topic_latest(
         self, topic_id: str, *, retstart: int = 0, retmax: int = 50, refresh: bool = False
-    ) -> SearchResult:
-        """The newest PubMed records of a topic's query (one esearch page, cached)."""
-        topic = self.topics.get(topic_id)
-        if topic is None:
-            raise KeyError(topic_id)
+    ) -> Answer[SearchPage]:
+        """The newest PubMed records of a topic's query (one esearch page, kept a day)."""
+        query = self._topic(topic_id).query
         return await self.search_pubmed(
-            topic.query, retstart=retstart, retmax=retmax, sort="pub_date", refresh=refresh
+            query, retstart=retstart, retmax=retmax, sort="pub_date", refresh=refresh
         )
 
     async def topic_counts(self, topic_id: str, *, refresh: bool = False) -> TopicCounts:
-        """Landmark and cache counts at once; PubMed totals by two esearch counts (cached a day).
+        """The one counter's numbers, and PubMed's: two esearch counts, kept a day.
 
         "New since the last visit" counts entries (``edat``) from the previous visit's day;
         the caller records the current visit with :meth:`mark_visited` once it has shown them.
         """
-        topic = self.topics.get(topic_id)
-        if topic is None:
-            raise KeyError(topic_id)
-        await self.load_membership()
-        counts = TopicCounts(
-            landmarks=len(self.topics.landmark_ids(topic_id)),
-            cached=len(self._membership().get(topic_id, [])),
-            last_visit=self.state.last_visit(topic_id),
-        )
-        today = _today()
-        key = f"count:{today}:{topic.query}"
-        total = None if refresh else self.store.get_result(key)
-        since = counts.last_visit
-        new_key = f"count-new:{today}:{since}:{topic.query}" if since else None
-        new = self.store.get_result(new_key) if new_key and not refresh else None
+        topic = self._topic(topic_id)
         try:
-            if total is None:
-                total = await self._net().count(topic.query)
-                self.store.put_result(key, total, COUNT_TTL)
-            if new_key and new is None:
-                new = await self._net().count(
-                    topic.query, datetype="edat", mindate=since, maxdate=today
-                )
-                self.store.put_result(new_key, new, COUNT_TTL)
-        except EUtilsError as exc:
-            self._went_offline(exc)
-            counts.error = str(exc)
-        counts.on_pubmed = total
-        counts.new_since_visit = new
-        return counts
+            await self._members.load()
+            size = self._members.get().size(topic_id)
+        except OSError:
+            size = self._members.landmarks_only().size(topic_id)
+        since = self.state.last_visit(topic_id)
+        answer = await self._pubmed.counts(topic.query, _today(), since, refresh=refresh)
+        on_pubmed, new = answer.value
+        return TopicCounts(
+            landmarks=size.landmarks, cached=size.total, on_pubmed=on_pubmed,
+            new_since_visit=new, last_visit=since, error=answer.error, problem=answer.problem,
+            offline=answer.offline,
+        )  # fmt: skip
 
     async def fetch_topic(
         self, topic_id: str, *, limit: int = 200, progress: ProgressCallback | None = None
@@ -570,51 +337,44 @@ class Library:
         """Warm the cache with a topic: its landmarks and its newest ``limit`` PubMed records."""
         ids = list(self.topics.landmark_ids(topic_id))
         if not self.offline:
-            try:
-                latest = await self.topic_latest(topic_id, retmax=limit)
-                ids += [pmid for pmid in latest.ids if pmid not in ids]
-            except EUtilsError as exc:
-                return Fetched(records=self.cached(ids), missing=[], error=str(exc))
+            latest = await self.topic_latest(topic_id, retmax=limit)
+            if latest.error:
+                return Fetched(
+                    records=self.cached(ids),
+                    error=latest.error,
+                    problem=latest.problem,
+                    offline=self.offline,
+                )
+            ids += [pmid for pmid in latest.value.ids if pmid not in ids]
         return await self.records(ids, progress=progress)
 
-    def stats(self) -> dict[str, Any]:
-        """Store statistics for headers and ``cache stats``."""
-        return self.store.stats()
+    # -- the cache -----------------------------------------------------------------------------
+    def cache_counts(self) -> Answer[CacheCounts]:
+        """What is browsable offline: shipped seed records and records stored on disk."""
+        try:
+            counts = CacheCounts(len(self.store.seed_records()), self.store.count())
+        except OSError as exc:
+            return self._connection.answer(CacheCounts(0, 0), _storage(exc))
+        return self._connection.answer(counts)
 
+    def cache_stats(self) -> Answer[CacheStats]:
+        """Counts, size, age and paths of the cache, and its records per top-level topic."""
+        return self._stamp(self._upkeep.stats())
 
-def _newest_first(rid: str) -> int:
-    """Sort key: higher PMIDs (newer records) first; non-PMID ids last."""
-    return -int(rid) if rid.isdigit() else 0
+    def cache_verify(self) -> Answer[CacheCheck]:
+        """Check and repair the cache and its index (each finding says whether it was fixed)."""
+        return self._stamp(self._upkeep.verify())
 
+    def cache_clear(self) -> Answer[int]:
+        """Empty the cache and its index (user state is kept); the value: records removed."""
+        return self._stamp(self._upkeep.clear())
 
-def _doi_of(rid: str, seed: Record | None) -> str | None:
-    """The DOI a ``doi:`` id or a seed record names."""
-    if seed is not None and seed.doi:
-        return seed.doi.strip()
-    return rid[4:] if rid.startswith("doi:") else None
+    def cache_export(self, target: Path | IO[str]) -> Answer[int]:
+        """Write the cached records as JSON lines to a file (atomically) or a text stream."""
+        return self._stamp(self._upkeep.export(target))
 
-
-def _citation_query(record: Record, *, key: str) -> CitationQuery | None:
-    """An ECitMatch line for a citation-level record, when it has enough to match on."""
-    pages = (record.pages or "").split("-")[0].strip()
-    if not (record.journal and record.year and (record.volume or pages)):
-        return None
-    first = record.authors[0] if record.authors else None
-    author = ""
-    if first is not None and first.family:
-        author = f"{first.family} {first.initials or ''}".strip()
-    return CitationQuery(
-        journal=record.journal,
-        year=str(record.year),
-        volume=record.volume or "",
-        first_page=pages,
-        author=author,
-        key=key,
-    )
-
-
-def _single(ids: Sequence[str]) -> tuple[str | None, str]:
-    """The PMID when a lookup found exactly one, else NCBI-style NOT_FOUND / AMBIGUOUS."""
-    if len(ids) == 1:
-        return ids[0], "FOUND"
-    return None, ("AMBIGUOUS" if ids else "NOT_FOUND")
+    def cache_import(
+        self, source: Path | BinaryIO, label: str | None = None
+    ) -> Answer[ImportCounts]:
+        """Merge a JSON-lines snapshot (a file, or a byte stream such as stdin)."""
+        return self._stamp(self._upkeep.import_(source, label or str(source)))

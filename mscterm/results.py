@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from mscterm.model import Record
 
@@ -30,7 +30,14 @@ class Problem(StrEnum):
     STORAGE = "storage"
     """Local storage failed (disk full, cache or state not writable). CLI exit code 4."""
     OFFLINE = "offline"
-    """The network was needed but mscterm is offline by choice: nothing was tried."""
+    """The network was needed but mscterm is offline (by choice, or since an earlier network
+    failure): nothing was tried."""
+    REFUSED = "refused"
+    """The service understood the request and refused it (an error inside a 200 answer, such
+    as a query PubMed cannot parse): retrying will not help, rewording may. CLI exit code 3."""
+    INPUT = "input"
+    """A file the user named cannot be used (unwritable target, unreadable or malformed
+    snapshot). CLI exit code 2."""
 
 
 @dataclass(slots=True)
@@ -87,7 +94,11 @@ class SearchPage:
 
 @dataclass(slots=True)
 class TopicCounts:
-    """The numbers of a topic overview; ``None`` where the network has not answered (yet)."""
+    """The numbers of a topic overview; ``None`` where the network has not answered (yet).
+
+    ``landmarks`` and ``cached`` come from the one topic counter (:class:`TopicSize`:
+    ``cached`` is its ``total``); ``error``/``problem``/``offline`` as in :class:`Answer`.
+    """
 
     landmarks: int
     cached: int
@@ -95,3 +106,97 @@ class TopicCounts:
     new_since_visit: int | None = None
     last_visit: str | None = None
     error: str | None = None
+    problem: Problem | None = None
+    offline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSize:
+    """How many records of a topic are available offline: the one topic counter.
+
+    ``landmarks``: its pinned papers (shipped in the seed snapshot); ``fetched``: fetched
+    PubMed records in the cache that belong to it (its rules match, or it pins them);
+    ``total``: both without double counting: the records ``export --topic`` writes offline.
+    """
+
+    landmarks: int
+    fetched: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class CacheCounts:
+    """What is browsable offline: ``shipped`` seed records and ``fetched`` records on disk."""
+
+    shipped: int
+    fetched: int
+
+
+@dataclass(slots=True)
+class LocalHits:
+    """One page of local (offline) search hits.
+
+    ``total`` counts every match when it is known (``None`` when the index can only say that
+    there are more than shown: show "N shown" then); ``hint`` is one line about the query
+    itself (an unknown field prefix, a bad value) instead of a silent 0 hits.
+    """
+
+    records: list[Record] = field(default_factory=list)
+    total: int | None = 0
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CacheFinding:
+    """One sentence of a cache check; ``fixed`` tells a repaired problem from a remaining one."""
+
+    text: str
+    fixed: bool = True
+
+
+@dataclass(slots=True)
+class CacheCheck:
+    """What ``cache verify`` found (in order), and the records on disk afterwards."""
+
+    findings: list[CacheFinding] = field(default_factory=list)
+    records: int = 0
+    path: str = ""
+    repaired: bool = False
+    """Something was wrong and has been put right (a finding, or damage moved aside on open)."""
+
+    @property
+    def remaining(self) -> list[CacheFinding]:
+        """The problems that could not be repaired."""
+        return [f for f in self.findings if not f.fixed]
+
+
+@dataclass(slots=True)
+class CacheStats:
+    """What ``cache stats`` shows: the store's own figures and the one topic counter's."""
+
+    figures: dict[str, Any] = field(default_factory=dict)
+    """Counts, sizes, ages and paths as the store reports them (see ``RecordStore.stats``)."""
+    topics: list[tuple[str, str, TopicSize]] = field(default_factory=list)
+    """(id, title, size) of every top-level topic, in the map's order."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    """The outcome of merging a JSON-lines snapshot into the cache."""
+
+    added: int
+    updated: int
+    skipped: int
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryStatus:
+    """What a UI shows about the Library's state; ``version`` grows on every change.
+
+    ``offline`` is true by choice or after a network failure (``reason`` then holds that
+    failure's sentence); a change of the cache's contents also bumps ``version``.
+    """
+
+    offline: bool
+    reason: str | None
+    version: int

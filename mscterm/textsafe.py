@@ -1,25 +1,59 @@
 """Make untrusted text (titles, abstracts, names from the network) safe to print in a terminal.
 
-Text from PubMed, a cache file or a user is data: it must never move the cursor, change colours,
-set the window title or hide text (bidi overrides). These helpers drop such characters; the TUI
-additionally renders every such string as a Rich ``Text`` so markup is never interpreted.
+Text from PubMed, ClinicalTrials.gov, a cache file or a user is data: it must never move the
+cursor, change colours, set the window title or reorder what a reader sees. This is the one
+cleaner every layer uses (the parser, the CLI's printers, the TUI's ``safe_text``):
+
+* a terminal escape sequence is removed **whole**, introducer and parameters together, so
+  ``ESC[31m`` leaves nothing behind (removing only ESC would leave ``[31m`` on screen);
+* every other C0/C1 control character is removed (tab and newline are kept by :func:`clean`).
+  A C1 control is removed alone, never with what follows it: in real records U+0080-U+009F are
+  mostly mis-decoded Windows-1252 punctuation (U+009B was a ``›``), and once the control is
+  gone the rest is inert text;
+* bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are removed: they can
+  make a reader see text in another order than the one stored (CVE-2021-42574, "Trojan Source").
+
+Standard library only: the warm ``lookup`` path imports this.
 """
 
 from __future__ import annotations
 
 import re
 
-# C0 controls except tab/newline, DEL, C1 controls, and the bidi override/isolate characters.
+__all__ = ["clean", "one_line"]
+
+_ESCAPE_SEQUENCE = re.compile(
+    "\x1b\\[[0-?]*[ -/]*[@-~]"  # CSI: ESC [ parameters intermediates final (colours, cursor)
+    "|\x1b[\\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"  # OSC/DCS/SOS/PM/APC strings
+    "|\x1b[ -/]*[0-~]"  # the other escapes: ESC ( B, ESC 7, ESC c, ...
+)
+# C0 controls except tab and newline, DEL, C1 controls, and the bidi embeddings, overrides
+# and isolates.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SPACES = re.compile(r"\s+")
 
 
-def clean(text: str | None) -> str:
-    """``text`` without terminal control characters (newlines and tabs kept)."""
-    return _UNSAFE.sub("", text or "")
+def clean(value: object) -> str:
+    """``value`` as text without escape sequences, control or bidi characters (tab and newline
+    kept); ``None`` is the empty string."""
+    text = "" if value is None else str(value)
+    if text.isprintable():  # the common case: nothing to remove, nothing to scan
+        return text
+    return _UNSAFE.sub("", _without_sequences(text))
 
 
-def one_line(text: str | None) -> str:
-    """``text`` on one line: controls removed, runs of white space folded to one space."""
-    return _SPACES.sub(" ", _UNSAFE_ONE_LINE.sub(" ", text or "")).strip()
+def one_line(value: object) -> str:
+    """:func:`clean`, on one line: runs of white space (newlines, tabs) folded to one space.
+
+    White space that is also a control character (CR, VT, FF, the separators U+001C-U+001F,
+    NEL U+0085) becomes a space first, so ``a\\rb`` reads ``a b``, not ``ab``.
+    """
+    text = "" if value is None else str(value)
+    if not text.isprintable():
+        text = _UNSAFE.sub("", " ".join(_without_sequences(text).split()))
+    return " ".join(text.split())
+
+
+def _without_sequences(text: str) -> str:
+    """``text`` with every escape sequence removed (before white space is touched: folding a
+    newline after a lone ESC into a space would make ``ESC SP x`` a sequence that eats ``x``)."""
+    return _ESCAPE_SEQUENCE.sub("", text) if "\x1b" in text else text

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from mscterm import resources
-from mscterm.model import DOI_RE, PMID_RE, Record, Topic, TopicRules
+from mscterm.model import DOI_RE, PMID_RE, Record, Topic, TopicRules, TrialsQuery
 
 REVIEW_ID = "22685475"
 """PMID of the seed review (Wang et al., Stem Cells Int 2012), a node of its own in the tree."""
@@ -135,8 +135,8 @@ class _RuleIndex:
         # prefix terms grouped by their first `head` letters: one dict lookup per word
         self.head = min((len(p) for p in prefixes), default=1)
         self.prefix: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        for p, labels in prefixes.items():
-            self.prefix.setdefault(p[: self.head], []).append((p, frozenset(labels)))
+        for p, group in prefixes.items():
+            self.prefix.setdefault(p[: self.head], []).append((p, frozenset(group)))
 
     def labels(
         self, record: Record, tokens: list[str] | None = None, *, any_: bool = False
@@ -402,6 +402,7 @@ class TopicMap:
                 "query": topic.query,
                 "rules": {"mesh": list(topic.rules.mesh), "terms": list(topic.rules.terms)},
                 "landmarks": self.landmark_ids(topic.id),
+                "trials_query": topic.trials_query.to_json() if topic.trials_query else None,
             }
             data["cached"] = None if counts is None else counts.get(topic.id, 0)
             data["children"] = [node(c) for c in topic.children]
@@ -414,7 +415,28 @@ class TopicMap:
 # loading
 
 
-_TOPIC_KEYS = {"id", "title", "description", "query", "rules", "landmarks", "children"}
+_TOPIC_KEYS = {
+    "id", "title", "description", "query", "rules", "landmarks", "children", "trials_query",
+}  # fmt: skip
+_TRIALS_KEYS = {"intr", "cond", "term"}
+
+
+def _trials_query(value: Any, default_intr: str, where: str) -> TrialsQuery | None:
+    """A topic's ``[trials_query]`` table; ``intr`` defaults to the file's ``[trials] intr``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - _TRIALS_KEYS:
+        raise TopicsError(f"{where}: 'trials_query' takes only 'intr', 'cond' and 'term'")
+    parts: dict[str, str | None] = {}
+    for key in sorted(_TRIALS_KEYS):
+        text = value.get(key)
+        if text is not None and not isinstance(text, str):
+            raise TopicsError(f"{where}: trials_query.{key} must be a string")
+        parts[key] = " ".join(text.split()) if text else None
+    parts["intr"] = parts["intr"] or default_intr or None
+    if not (parts["intr"] or parts["cond"] or parts["term"]):
+        raise TopicsError(f"{where}: trials_query is empty")
+    return TrialsQuery(**parts)
 
 
 def _strings(value: Any, where: str) -> list[str]:
@@ -423,7 +445,7 @@ def _strings(value: Any, where: str) -> list[str]:
     return list(value)
 
 
-def _topic(data: Any, parent: str | None, where: str) -> Topic:
+def _topic(data: Any, parent: str | None, where: str, default_intr: str = "") -> Topic:
     if not isinstance(data, dict):
         raise TopicsError(f"{where}: expected a table")
     unknown = set(data) - _TOPIC_KEYS
@@ -448,11 +470,14 @@ def _topic(data: Any, parent: str | None, where: str) -> Topic:
         ),
         landmarks=_strings(data.get("landmarks", []), f"{where} landmarks"),
         parent=parent,
+        trials_query=_trials_query(data.get("trials_query"), default_intr, where),
     )
     children = data.get("children", [])
     if not isinstance(children, list):
         raise TopicsError(f"{where}: 'children' must be an array of tables")
-    topic.children = [_topic(c, tid, f"{where} child {i}") for i, c in enumerate(children)]
+    topic.children = [
+        _topic(c, tid, f"{where} child {i}", default_intr) for i, c in enumerate(children)
+    ]
     return topic
 
 
@@ -492,7 +517,14 @@ def load_topics(
     raw_topics = data.get("topic")
     if not isinstance(raw_topics, list) or not raw_topics:
         raise TopicsError(f"{path}: no [[topic]] tables")
-    roots = [_topic(t, None, f"top-level topic {i}") for i, t in enumerate(raw_topics)]
+    trials = data.get("trials") or {}
+    default_intr = trials.get("intr", "") if isinstance(trials, dict) else None
+    if not isinstance(default_intr, str):
+        raise TopicsError(f"{path}: [trials] intr must be a string")
+    default_intr = " ".join(default_intr.split())
+    roots = [
+        _topic(t, None, f"top-level topic {i}", default_intr) for i, t in enumerate(raw_topics)
+    ]
     review = data.get("review") or {}
     if review.get("id", REVIEW_ID) != REVIEW_ID:
         raise TopicsError(f"{path}: [review] id must be {REVIEW_ID}")

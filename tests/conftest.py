@@ -1,12 +1,17 @@
 """Shared pytest fixtures: the local E-utilities stand-in, settings, and a sealed environment.
 
 * ``samples_dir``      Path of ``../shared/ncbi/samples`` (real NCBI recordings); skips when absent.
+* ``ctgov_samples_dir`` Path of ``../shared/ctgov/samples`` (real ClinicalTrials.gov answers);
+                       skips when absent.
 * ``eutils_server``    a started :class:`tests.eutils_server.EUtilsServer` serving the fictional
                        articles 90000001..90000010 (``FICTIONAL_PMIDS``); the esearch term
                        ``FICTIONAL_SEARCH_TERM`` answers all ten, newest PMID first. Stopped after.
+* ``ctgov_server``     a started :class:`tests.ctgov_server.CTGovServer` with the recorded samples
+                       (when present) and ten fictional MSC trials NCT99000001..NCT99000010.
 * ``settings``         :class:`mscterm.config.Settings` on tmp cache/state dirs, pointing at
                        ``eutils_server``, online, email ``tests@example.org``, no API key.
 * ``offline_settings`` the same directories, offline, no server.
+* ``small_disk``       a mounted 2 MB tmpfs, to fill up (root only; skips where it cannot mount).
 
 Factories (import them from ``tests.conftest``): :func:`make_record` builds a fictional record
 (PMID 90000000 + n, DOI under the reserved test prefix 10.5555/); :func:`make_trial` a fictional
@@ -14,11 +19,13 @@ registered trial (NCT99000000 + n). Every test file uses these instead of a fact
 
 An autouse fixture points HOME, the XDG dirs and every ``MSCTERM_*`` variable at tmp paths (and
 ``MSCTERM_EUTILS_URL`` at a closed local port), and removes ``NCBI_API_KEY``/``NCBI_EMAIL``, so
-no test reads the user's config, writes the user's cache or reaches NCBI by accident.
+no test reads the user's config, writes the user's cache or reaches NCBI by accident
+(``MSCTERM_CTGOV_URL`` likewise points at a closed port, and so do the settings fixtures).
 """
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +45,9 @@ from mscterm.model import (
     Trial,
     TrialDesign,
 )
+from tests.ctgov_server import CTGovServer
+from tests.ctgov_server import default_samples_dir as default_ctgov_samples_dir
+from tests.ctgov_studies import fictional_studies
 from tests.eutils_server import (
     FICTIONAL_SEARCH_TERM,
     EUtilsServer,
@@ -50,10 +60,13 @@ FICTIONAL_PMIDS: list[str] = [str(n) for n in range(90000001, 90000011)]
 #: Where nothing listens: the default E-utilities URL inside tests, so a forgotten server fails
 #: fast with a connection error instead of reaching NCBI.
 UNREACHABLE_URL = "http://127.0.0.1:9/"
+#: The same for ClinicalTrials.gov: no test reaches the real registry by accident.
+UNREACHABLE_CTGOV_URL = "http://127.0.0.1:9/api/v2/"
 
 __all__ = [
     "FICTIONAL_PMIDS",
     "FICTIONAL_SEARCH_TERM",
+    "UNREACHABLE_CTGOV_URL",
     "UNREACHABLE_URL",
     "make_record",
     "make_trial",
@@ -160,6 +173,28 @@ def _sealed_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MSCTERM_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("MSCTERM_CONFIG", str(tmp_path / "config" / "config.toml"))
     monkeypatch.setenv("MSCTERM_EUTILS_URL", UNREACHABLE_URL)
+    monkeypatch.setenv("MSCTERM_CTGOV_URL", UNREACHABLE_CTGOV_URL)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs (root only; skipped where it cannot be mounted)."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+            capture_output=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot mount a small tmpfs here: {exc}")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace')}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=20)
 
 
 @pytest.fixture
@@ -168,6 +203,15 @@ def samples_dir() -> Path:
     path = Path(__file__).resolve().parents[1].parent / "shared" / "ncbi" / "samples"
     if not path.is_dir():
         pytest.skip(f"NCBI samples not available at {path}")
+    return path
+
+
+@pytest.fixture
+def ctgov_samples_dir() -> Path:
+    """The shared directory of real ClinicalTrials.gov recordings; skips when it is absent."""
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "ctgov" / "samples"
+    if not path.is_dir():
+        pytest.skip(f"ClinicalTrials.gov samples not available at {path}")
     return path
 
 
@@ -182,12 +226,23 @@ def eutils_server() -> Iterator[EUtilsServer]:
 
 
 @pytest.fixture
+def ctgov_server() -> Iterator[CTGovServer]:
+    """A started local ClinicalTrials.gov stand-in: the recorded samples (when present) and
+    ten fictional MSC trials NCT99000001..NCT99000010. Stopped after the test."""
+    samples = default_ctgov_samples_dir()
+    server = CTGovServer(fictional_studies(10), samples_dir=samples if samples.is_dir() else None)
+    with server:
+        yield server
+
+
+@pytest.fixture
 def settings(tmp_path: Path, eutils_server: EUtilsServer) -> Settings:
     """Online settings on tmp dirs, talking to ``eutils_server`` (built directly: no env leaks)."""
     return Settings(
         cache_dir=tmp_path / "cache",
         state_dir=tmp_path / "state",
         eutils_url=eutils_server.url,
+        ctgov_url=UNREACHABLE_CTGOV_URL,
         api_key=None,
         email="tests@example.org",
         offline=False,
@@ -202,6 +257,7 @@ def offline_settings(tmp_path: Path) -> Settings:
         cache_dir=tmp_path / "cache",
         state_dir=tmp_path / "state",
         eutils_url=UNREACHABLE_URL,
+        ctgov_url=UNREACHABLE_CTGOV_URL,
         api_key=None,
         email="tests@example.org",
         offline=True,

@@ -40,6 +40,7 @@ import re
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -639,8 +640,18 @@ FAULT_KINDS = frozenset(
         "missing_ids",
         "empty",
         "drop",
+        "huge",
+        "gzip_bomb",
+        "trickle",
     }
 )
+
+HOSTILE_MAX_SECONDS = 120.0
+"""No hostile answer streams longer than this, whatever the client does (tests stay bounded)."""
+HUGE_BODY = 500 * 1024 * 1024
+"""Default size of a ``"huge"`` body: 500 MB (what once took a client to 9.9 GB of memory)."""
+BOMB_BODY = 1024 * 1024 * 1024
+"""Default inflated size of a ``"gzip_bomb"``: 1 GiB, about 1 MB on the wire."""
 
 
 @dataclass(slots=True)
@@ -656,6 +667,16 @@ class Fault:
         cut in half (Content-Length matches the cut); ``"slow"`` sleep ``delay`` s then answer;
         ``"missing_ids"`` efetch silently drops ``ids``; ``"empty"`` HTTP 200, empty body;
         ``"drop"`` close the connection without answering.
+
+        Hostile answers, streamed as they are generated (never held in memory), each ending
+        when the client hangs up or after :data:`HOSTILE_MAX_SECONDS`:
+        ``"huge"`` HTTP ``status`` (default 200) with a ``size``-byte body (default 500 MB)
+        that starts like an efetch answer and goes on in spaces; ``declare_length=False``
+        sends no Content-Length (the client cannot refuse it up front);
+        ``"gzip_bomb"`` the same, ``Content-Encoding: gzip``, compressed on the fly: ``size``
+        (default 1 GiB) inflated from about a thousandth of it on the wire;
+        ``"trickle"`` HTTP 200 and the real answer's Content-Length, then its body one byte
+        every ``delay`` seconds (default 5).
     endpoint:
         ``"efetch"``, ``"esearch"``, ``"elink"``, ``"ecitmatch"`` (``.fcgi`` suffix allowed) or
         None for any. ``missing_ids`` only ever applies to efetch.
@@ -669,6 +690,8 @@ class Fault:
     status: int | None = None
     ids: Sequence[str] = ()
     message: str | None = None
+    size: int | None = None
+    declare_length: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -698,6 +721,12 @@ class _Response:
     content_type: str
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+    stream: Iterator[bytes] | None = None
+    """Body pieces written one by one (``body`` is then unused)."""
+    length: int | None = None
+    """Content-Length of a streamed body; None: no length, the connection closes at the end."""
+    pause: float = 0.0
+    """Seconds to wait before each streamed piece."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -754,6 +783,9 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
+        if response.stream is not None:
+            self._stream(response)
+            return
         try:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
@@ -764,6 +796,62 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _stream(self, response: _Response) -> None:
+        """Write a hostile body piece by piece until it ends, the client hangs up, the server
+        stops or :data:`HOSTILE_MAX_SECONDS` pass."""
+        assert response.stream is not None
+        self.close_connection = True  # never reuse a connection after a hostile answer
+        stopping = self.server.eutils._stopping
+        started = time.monotonic()
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            if response.length is not None:
+                self.send_header("Content-Length", str(response.length))
+            else:
+                self.send_header("Connection", "close")
+            for key, value in response.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.flush()
+            for piece in response.stream:
+                if response.pause and stopping.wait(response.pause):
+                    break
+                if stopping.is_set() or time.monotonic() - started > HOSTILE_MAX_SECONDS:
+                    break
+                self.wfile.write(piece)
+                self.wfile.flush()
+        except OSError:  # the client hung up (as it should): stop generating
+            pass
+
+
+def _huge_body(size: int) -> Iterator[bytes]:
+    """``size`` bytes that start like an efetch answer and go on in spaces, 64 KiB at a time."""
+    head = EFETCH_HEADER + b"<PubmedArticleSet>\n"
+    yield head
+    block = b" " * 65536
+    left = size - len(head)
+    while left > 0:
+        yield block[: min(left, len(block))]
+        left -= len(block)
+
+
+def _gzip_bomb(size: int) -> Iterator[bytes]:
+    """:func:`_huge_body` gzip-compressed on the fly (1 GiB of it is about 1 MB)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    out = b""
+    for piece in _huge_body(size):
+        out += packer.compress(piece)
+        if len(out) >= 16384:
+            yield out
+            out = b""
+    yield out + packer.flush()
+
+
+def _trickle(body: bytes) -> Iterator[bytes]:
+    for i in range(len(body)):
+        yield body[i : i + 1]
 
 
 class EUtilsServer:
@@ -796,6 +884,7 @@ class EUtilsServer:
         self._citmatch: dict[str, str] = {}
         self._faults: list[Fault] = []
         self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
         self.requests: list[LoggedRequest] = []
         self.delay = delay
         self.enforce_rate_limit = enforce_rate_limit
@@ -826,6 +915,7 @@ class EUtilsServer:
         """Bind and serve in a daemon thread; returns ``self``."""
         if self._httpd is not None:
             return self
+        self._stopping.clear()
         httpd = _HTTPServer(("127.0.0.1", self._port), _Handler)
         httpd.eutils = self
         self._httpd = httpd
@@ -841,6 +931,7 @@ class EUtilsServer:
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
+        self._stopping.set()  # hostile streams end now
         httpd.shutdown()
         httpd.server_close()
         with self._lock:
@@ -1097,6 +1188,23 @@ class EUtilsServer:
         if kind == "truncated":
             full = self._answer(endpoint, params, rate_headers, None)
             full.body = full.body[: len(full.body) // 2]
+            return full
+        if kind == "huge":
+            size = fault.size or HUGE_BODY
+            return _Response(
+                fault.status or 200, b"", XML_CONTENT_TYPE, rate_headers,
+                stream=_huge_body(size), length=size if fault.declare_length else None,
+            )  # fmt: skip
+        if kind == "gzip_bomb":
+            headers = dict(rate_headers, **{"Content-Encoding": "gzip"})
+            return _Response(
+                fault.status or 200, b"", XML_CONTENT_TYPE, headers,
+                stream=_gzip_bomb(fault.size or BOMB_BODY),
+            )  # fmt: skip
+        if kind == "trickle":
+            full = self._answer(endpoint, params, rate_headers, None)
+            full.stream, full.length = _trickle(full.body), len(full.body)
+            full.pause = fault.delay or 5.0
             return full
         return None  # missing_ids: handled by _answer
 

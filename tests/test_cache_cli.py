@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import mscterm.commands.cache as cache_cmd
+import mscterm.library as library_mod
 from mscterm.cli import main
+from mscterm.model import Record
 from mscterm.state import UserState
 from mscterm.store import RecordStore
-from tests.test_store import doi_seed, make_record, write_seed
+from tests.conftest import make_record
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,8 +28,22 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MSCTERM_CONFIG", str(tmp_path / "no-config.toml"))
     seed = write_seed(tmp_path / "seed.jsonl", [doi_seed("10.5555/cli-seed")])
-    monkeypatch.setattr(cache_cmd, "seed_records_path", lambda: seed)
+    monkeypatch.setattr(library_mod, "seed_records_path", lambda: seed)
     return tmp_path / "cache"
+
+
+def write_seed(path: Path, records: list[Record]) -> Path:
+    """A seed snapshot (or an import file): one Record JSON per line."""
+    lines = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in records)
+    path.write_text(lines, encoding="utf-8")
+    return path
+
+
+def doi_seed(doi: str) -> Record:
+    """A citation-level seed record without a PMID (stored under doi:…)."""
+    return make_record(
+        1, id="doi:" + doi.lower(), pmid=None, doi=doi, source="seed", authors_complete=False
+    )
 
 
 def run_cli(cache: Path, *args: str) -> int:
@@ -80,7 +95,7 @@ def test_verify_exits_1_when_a_problem_remains(
 ) -> None:
     bad_seed = tmp_path / "bad-seed.jsonl"
     bad_seed.write_text("not json\n", encoding="utf-8")
-    monkeypatch.setattr(cache_cmd, "seed_records_path", lambda: bad_seed)
+    monkeypatch.setattr(library_mod, "seed_records_path", lambda: bad_seed)
     assert run_cli(env, "verify") == 1
     out = capsys.readouterr().out
     assert "problem: the seed snapshot" in out and "line 1" in out
@@ -189,3 +204,13 @@ def test_cache_stats_in_a_real_process(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "2 fetched from PubMed" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", [["stats"], ["verify"], ["clear", "--yes"], ["export", "-"]])
+def test_an_unusable_cache_is_one_line_and_exit_4(env: Path, capsys, command: list[str]) -> None:
+    env.mkdir()
+    (env / "records").write_text("a file where the records folder belongs")
+    assert run_cli(env, *command) == 4  # DESIGN.md: local storage failed
+    err = capsys.readouterr().err
+    assert err.startswith("mscterm: ") and err.count("\n") == 1
+    assert "not a folder" in err and "Traceback" not in err

@@ -20,13 +20,7 @@ import pytest
 
 from mscterm.config import Settings
 from mscterm.model import Record
-from mscterm.ncbi.client import (
-    MAX_RETRY_AFTER,
-    EUtilsClient,
-    _retry_after,
-    is_transient_error_text,
-    scrub,
-)
+from mscterm.ncbi.client import EUtilsClient
 from mscterm.ncbi.errors import (
     ErrorResponse,
     EUtilsError,
@@ -35,8 +29,10 @@ from mscterm.ncbi.errors import (
     ServerError,
     TruncatedResponse,
 )
-from mscterm.ncbi.ratelimit import RateLimiter
+from mscterm.ncbi.policy import is_transient_error_text, scrub
 from mscterm.ncbi.results import CitationQuery
+from mscterm.net.ratelimit import RateLimiter
+from mscterm.net.retry import parse_retry_after
 from tests.conftest import FICTIONAL_PMIDS, FICTIONAL_SEARCH_TERM
 from tests.eutils_server import EUtilsServer, Fault, fictional_articles
 
@@ -616,14 +612,14 @@ def test_transient_error_texts() -> None:
 
 
 def test_retry_after_values() -> None:
-    assert _retry_after("2") == 2.0
-    assert _retry_after("0.5") == 0.5
-    assert _retry_after("86400") == MAX_RETRY_AFTER
-    assert _retry_after("-3") == 0.0
-    assert _retry_after("soon") is None
-    assert _retry_after(None) is None
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after("0.5") == 0.5
+    assert parse_retry_after("86400") == 86400.0  # the session caps it (and says so)
+    assert parse_retry_after("-3") == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
     http_date = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 5))
-    value = _retry_after(http_date)
+    value = parse_retry_after(http_date)
     assert value is not None and 3.0 <= value <= 5.0
 
 

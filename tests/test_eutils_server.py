@@ -610,6 +610,62 @@ def test_fault_drop(eutils_server: EUtilsServer) -> None:
     assert len(eutils_server.requests_to("efetch")) == 2
 
 
+def test_fault_huge_streams_the_declared_size(eutils_server: EUtilsServer) -> None:
+    eutils_server.inject(Fault("huge", endpoint="efetch", size=300_000))
+    response = efetch(eutils_server, "90000001")
+    assert response.status_code == 200
+    assert response.headers["Content-Length"] == "300000"
+    assert len(response.content) == 300_000
+    assert response.content.startswith(EFETCH_HEADER + b"<PubmedArticleSet>")
+    assert not response.content[len(EFETCH_HEADER) + 20 :].strip()
+
+
+def test_fault_huge_without_a_length_closes_the_connection(eutils_server: EUtilsServer) -> None:
+    eutils_server.inject(Fault("huge", endpoint="efetch", size=200_000, declare_length=False))
+    response = efetch(eutils_server, "90000001")
+    assert "Content-Length" not in response.headers
+    assert response.headers["Connection"] == "close"
+    assert len(response.content) == 200_000
+
+
+def test_fault_gzip_bomb_inflates_to_its_size_from_a_small_body(
+    eutils_server: EUtilsServer,
+) -> None:
+    eutils_server.inject(Fault("gzip_bomb", endpoint="efetch", size=8 * 1024 * 1024))
+    with httpx.stream(
+        "POST", eutils_server.url + "efetch.fcgi", data={"db": "pubmed", "id": "90000001"}
+    ) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        inflated = sum(len(piece) for piece in response.iter_bytes())
+        wire = response.num_bytes_downloaded
+    assert inflated == 8 * 1024 * 1024
+    assert wire < inflated // 500  # a bomb: about a thousandth on the wire
+
+
+def test_fault_trickle_sends_the_real_answer_byte_by_byte(eutils_server: EUtilsServer) -> None:
+    whole = efetch(eutils_server, "90000001").content
+    eutils_server.inject(Fault("trickle", endpoint="efetch", delay=0.001))
+    with httpx.stream(
+        "POST", eutils_server.url + "efetch.fcgi", data={"db": "pubmed", "id": "90000001"}
+    ) as response:
+        assert response.headers["Content-Length"] == str(len(whole))
+        pieces = list(response.iter_raw())
+    assert b"".join(pieces) == whole
+    assert len(pieces) > 10  # it did arrive in dribbles
+
+
+def test_hostile_streams_end_when_the_server_stops() -> None:
+    with EUtilsServer() as server:
+        server.inject(Fault("trickle", endpoint="esearch", delay=100))
+        started = time.monotonic()
+        stopper = threading.Timer(0.3, server.stop)
+        stopper.start()
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(server.url + "esearch.fcgi", params={"term": "x"}, timeout=200).read()
+        stopper.join()
+    assert time.monotonic() - started < 60  # far less than the 100 s pause: it saw the stop
+
+
 def test_faults_consumed_in_order_per_endpoint(eutils_server: EUtilsServer) -> None:
     eutils_server.inject(Fault("503", endpoint="efetch.fcgi"))
     eutils_server.inject(Fault("429", retry_after=0))

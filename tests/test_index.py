@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import mscterm.index as index_mod
-from mscterm.index import QUERY_HELP, IndexCorruptError, SearchIndex
+import mscterm.store.query as query_mod
+import mscterm.store.ranking as ranking_mod
 from mscterm.model import AbstractSection, Author, MeshHeading, Record
+from mscterm.store import QUERY_HELP, IndexCorruptError, SearchIndex
+from tests.conftest import make_record
 
 
 def rec(
@@ -27,21 +29,20 @@ def rec(
     keywords: list[str] | None = None,
     doi: str | None = None,
 ) -> Record:
-    """A fictional record: PMID 90000000 + n, DOI under 10.5555/."""
-    pmid = str(90_000_000 + n)
-    return Record(
-        id=pmid,
-        pmid=pmid,
+    """The shared fictional record (PMID 90000000 + n), with the fields these tests search."""
+    fields: dict[str, object] = {"doi": doi} if doi is not None else {}
+    return make_record(
+        n,
         title=title,
+        abstract=[AbstractSection(None, abstract)] if abstract else [],
         authors=authors if authors is not None else [Author(family="Placeholder", initials="Q")],
         journal=journal,
         journal_abbrev=abbrev,
         year=year,
         month=month,
-        doi=doi if doi is not None else f"10.5555/test.{n}",
-        abstract=[AbstractSection(None, abstract)] if abstract else [],
         mesh=mesh or [],
         keywords=keywords or [],
+        **fields,
     )
 
 
@@ -112,7 +113,7 @@ def test_query_help_documents_every_field() -> None:
     for word in ("ti:", "ab:", "au:", "jo:", "mesh:", "kw:", "year:", "pmid:", "doi:", "OR"):
         assert word in QUERY_HELP
     assert QUERY_HELP.strip() and "-" in QUERY_HELP
-    assert "mesh:" in (index_mod.__doc__ or "")
+    assert "mesh:" in (query_mod.__doc__ or "")
 
 
 def test_words_are_anded_across_fields(corpus: SearchIndex) -> None:
@@ -168,8 +169,8 @@ def test_huge_match_sets_keep_title_tier_and_recency(
     index: SearchIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The plan for common terms (window of newest matches) still ranks sensibly."""
-    monkeypatch.setattr(index_mod, "PROBE_LIMIT", 5)
-    monkeypatch.setattr(index_mod, "RECENT_WINDOW", 4)
+    monkeypatch.setattr(ranking_mod, "PROBE_LIMIT", 5)
+    monkeypatch.setattr(ranking_mod, "RECENT_WINDOW", 4)
     index.add([rec(50 + i, "Note.", "mesenchymal stromal", year=1990 + i) for i in range(20)])
     index.add([rec(80, "Mesenchymal stromal title hit.", year=1985)])
     hits = index.search("mesenchymal", limit=5)

@@ -72,6 +72,8 @@ def article(
     article_ids: str = "",
     history: str = "",
     pubmed_data_extra: str = "",
+    languages: str = "<Language>eng</Language>",
+    data_banks: str = "",
 ) -> str:
     """One fictional PubmedArticle shaped like NCBI's (DTD 2025 element order)."""
     return (
@@ -82,7 +84,7 @@ def article(
         f"<PubDate>{pub_date}</PubDate></JournalIssue>"
         f"<Title>Fictional journal of testing</Title>{journal_extra}</Journal>"
         f"<ArticleTitle>{title}</ArticleTitle>{pagination}{elocations}{abstract}{authors}"
-        f"<Language>eng</Language><PublicationTypeList>{pub_types}</PublicationTypeList>"
+        f"{languages}{data_banks}<PublicationTypeList>{pub_types}</PublicationTypeList>"
         f"{article_dates}</Article>"
         "<MedlineJournalInfo><Country>Nowhere</Country><MedlineTA>Fict J Test MTA</MedlineTA>"
         f"</MedlineJournalInfo>{citation_extra}</MedlineCitation>"
@@ -186,8 +188,9 @@ EXPECTED: dict[str, list[dict[str, object]]] = {
             "title": "Single Large-Scale Mitochondrial DNA Deletion Syndromes",
             "first": "Goldstein",
             "journal": None,
-            "year": 1993,
-            "month": None,
+            # The chapter's own ContributionDate (2003-12-17), not GeneReviews' start (1993).
+            "year": 2003,
+            "month": 12,
             "doi": None,
             "pmcid": None,  # the PMC ids in its ReferenceList are the references'
             "labels": [
@@ -879,22 +882,22 @@ def test_empty_article_set_is_empty_list(body: bytes) -> None:
 
 def test_streaming_clears_elements_so_memory_stays_flat(monkeypatch: pytest.MonkeyPatch) -> None:
     """The parent never accumulates thousands of parsed articles while streaming."""
-    from mscterm.ncbi import parser
+    from mscterm.ncbi import parser, safexml
 
     widths: list[int] = []
-    real = parser._article
+    real = parser.article_record
 
     def spy(el):  # type: ignore[no-untyped-def]
         widths.append(len(el.getparent()))
         return real(el)
 
-    monkeypatch.setattr(parser, "_article", spy)
+    monkeypatch.setattr(parser, "article_record", spy)
     count = 3000
     xml = article_set(*(article(str(90000000 + i)) for i in range(1, count + 1)))
     pmids = [r.pmid for r in iter_pubmed_xml(io.BytesIO(xml))]
     assert len(pmids) == count and pmids[-1] == str(90000000 + count)
     # At most one fed piece of articles is held at once; without clearing it would be 3000.
-    per_piece = parser._FEED_CHUNK // len(article("90000001")) + 10
+    per_piece = safexml.FEED_CHUNK // len(article("90000001")) + 10
     assert per_piece < count / 5
     assert max(widths) <= per_piece
 
@@ -1304,3 +1307,147 @@ def test_ecitmatch_cut_line_and_markup_errors() -> None:
         parse_ecitmatch("fict j|2001|1|1|testperson a|k1|90000071\nfict j|2002|2")
     with pytest.raises(ErrorResponse, match="Fictional citmatch failure"):
         parse_ecitmatch("<ERROR>Fictional citmatch failure</ERROR>")
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 14: record fidelity (each of these failed before the fix)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("elocation", "pages"),
+    [
+        ("S0000-0000(99)90001-1", None),  # an Elsevier-shaped PII: not a page
+        ("fictjnl-2020-900001", None),  # a BMJ-shaped manuscript id: not a page
+        ("e154225", "e154225"),  # article numbers filed under pii are pages
+        ("euae122", "euae122"),
+        ("2564", "2564"),
+    ],
+)
+def test_a_pii_is_not_a_page_but_an_article_number_is(elocation: str, pages: str | None) -> None:
+    xml = article_set(
+        article(
+            "90000040",
+            pagination="",
+            elocations=(
+                f'<ELocationID EIdType="pii" ValidYN="Y">{elocation}</ELocationID>'
+                '<ELocationID EIdType="doi" ValidYN="Y">10.5555/fict.90000040</ELocationID>'
+            ),
+        )
+    )
+    assert one(xml).pages == pages
+
+
+def test_sample_mathml_prescripts_and_thin_spaces() -> None:
+    """3He/129Xe MRI: mass numbers before the symbol, the mtext thin space kept as a space."""
+    r = one(sample("efetch_pubmed_xml_2019_collective_orcid_references.xml"))
+    text = r.abstract[0].text
+    assert "3He/129Xe MRI ventilation" in text
+    assert "1H MRI proton density" in text
+    assert "He3" not in text and "Xe129" not in text and "MRIventilation" not in text
+
+
+def test_mathml_multiscripts_and_mtext_in_the_one_line_layout() -> None:
+    mml = 'xmlns:mml="http://www.w3.org/1998/Math/MathML"'
+    abstract = (
+        "<Abstract><AbstractText>Imaging with "
+        f"<mml:math {mml}><mml:mrow><mml:mmultiscripts><mml:mi>C</mml:mi><mml:none/>"
+        "<mml:mo>+</mml:mo><mml:mprescripts/><mml:mn>6</mml:mn><mml:mn>13</mml:mn>"
+        "</mml:mmultiscripts><mml:mtext>&#x2009;and&#xa0;</mml:mtext><mml:msup>"
+        "<mml:mi>x</mml:mi><mml:mn>2</mml:mn></mml:msup></mml:mrow></mml:math> "
+        f"then <mml:math {mml}><mml:semantics><mml:mi>y</mml:mi>"
+        '<mml:annotation encoding="application/x-tex">y</mml:annotation></mml:semantics>'
+        "</mml:math>.</AbstractText></Abstract>"
+    )
+    r = one(article_set(article("90000041", abstract=abstract)))
+    assert r.abstract[0].text == "Imaging with 613C+ and x2 then y."
+
+
+def test_every_language_is_kept_and_the_first_is_language() -> None:
+    xml = article_set(
+        article("90000042", languages="<Language>fre</Language><Language>eng</Language>")
+    )
+    r = one(xml)
+    assert (r.language, r.languages) == ("fre", ["fre", "eng"])
+    r = one(sample("efetch_pubmed_xml_2024_structured_abstract.xml"))
+    assert (r.language, r.languages) == ("eng", ["eng"])
+
+
+def test_sample_book_chapter_is_dated_by_its_own_contribution_date() -> None:
+    r = one(sample("efetch_pubmed_xml_2024_book_chapter.xml"))  # GeneReviews, began 1993
+    assert (r.year, r.month) == (2003, 12)
+    assert r.book is not None and r.book.location == "Seattle (WA)"
+    whole = one(sample("efetch_pubmed_xml_2024_book_pubmedbookarticle.xml"))
+    assert (whole.year, whole.month) == (2015, 9)  # no ContributionDate: the book's PubDate
+    assert whole.book is not None and whole.book.location == "Washington (DC)"
+
+
+def test_databank_list_gives_the_clinicaltrials_gov_numbers() -> None:
+    banks = (
+        '<DataBankList CompleteYN="Y">'
+        "<DataBank><DataBankName>ClinicalTrials.gov</DataBankName><AccessionNumberList>"
+        "<AccessionNumber>NCT99000001</AccessionNumber><AccessionNumber>nct99000002"
+        "</AccessionNumber><AccessionNumber>NCT99000001</AccessionNumber>"
+        "<AccessionNumber>NCT990</AccessionNumber></AccessionNumberList></DataBank>"
+        "<DataBank><DataBankName>GENBANK</DataBankName><AccessionNumberList>"
+        "<AccessionNumber>AB000000</AccessionNumber></AccessionNumberList></DataBank>"
+        "</DataBankList>"
+    )
+    r = one(article_set(article("90000043", data_banks=banks)))
+    assert r.registry_ids == ["NCT99000001", "NCT99000002"]
+    assert one(article_set(article("90000044"))).registry_ids == []
+
+
+def test_bidi_overrides_and_c1_controls_are_stripped_from_text() -> None:
+    xml = article_set(
+        article(
+            "90000045",
+            title="Safe &#x202e;desrever&#x202c; title &#x2066;iso&#x2069; with &#x9b;2J CSI.",
+            authors=(
+                '<AuthorList CompleteYN="Y"><Author ValidYN="Y"><LastName>Te&#x202e;st'
+                "</LastName><ForeName>A&#x85;B</ForeName><Initials>A</Initials></Author>"
+                "</AuthorList>"
+            ),
+        )
+    )
+    r = one(xml)
+    assert r.title == "Safe desrever title iso with 2J CSI."
+    assert (r.authors[0].family, r.authors[0].given) == ("Test", "A B")
+
+
+@pytest.mark.parametrize(
+    "bad", ["abc", "0001", "\uff19\uff10\uff10\uff10\uff10\uff10\uff10\uff12", "1234567890", ""]
+)
+def test_records_with_invalid_pmids_are_dropped_with_a_warning(bad: str) -> None:
+    xml = article_set(article("90000046"), article(bad), article("90000047"))
+    for parse in (parse_pubmed_xml, lambda b, **kw: list(iter_pubmed_xml(b, **kw))):
+        warnings: list[str] = []
+        records = parse(xml, warnings=warnings)
+        assert [r.pmid for r in records] == ["90000046", "90000047"]
+        if bad:
+            assert len(warnings) == 1 and "not a PMID" in warnings[0]
+        else:
+            assert warnings == []  # an article without a PMID is simply not a record
+    assert [r.pmid for r in parse_pubmed_xml(xml)] == ["90000046", "90000047"]  # no list: fine
+
+
+def test_esearch_and_elink_ids_that_are_not_pmids_are_dropped_with_a_warning() -> None:
+    body = (
+        b'<?xml version="1.0" encoding="UTF-8" ?>\n<eSearchResult><Count>4</Count><RetMax>4'
+        b"</RetMax><RetStart>0</RetStart><IdList><Id>90000050</Id><Id>abc</Id>"
+        b"<Id>0001</Id><Id>&#xff11;</Id><Id>90000051</Id></IdList></eSearchResult>"
+    )
+    warnings: list[str] = []
+    result = parse_esearch(body, warnings=warnings)
+    assert result.ids == ["90000050", "90000051"]
+    assert len(warnings) == 1 and "3 ids" in warnings[0] and '"abc"' in warnings[0]
+    links = (
+        b"<eLinkResult><LinkSet><DbFrom>pubmed</DbFrom><IdList><Id>90000052</Id></IdList>"
+        b"<LinkSetDb><DbTo>pubmed</DbTo><LinkName>pubmed_pubmed_refs</LinkName>"
+        b"<Link><Id>90000053</Id></Link><Link><Id>x1</Id></Link><Link><Id>90000054</Id></Link>"
+        b"</LinkSetDb></LinkSet></eLinkResult>"
+    )
+    warnings = []
+    (link_set,) = parse_elink(links, warnings=warnings)
+    assert link_set.links == {"pubmed_pubmed_refs": ["90000053", "90000054"]}
+    assert len(warnings) == 1 and '"x1"' in warnings[0]

@@ -33,6 +33,11 @@ def _mscterm(*argv: str, tmp: Path) -> subprocess.Popen[str]:
     )
 
 
+def _fetch(ids: list[str], cache: Path, server: EUtilsServer, tmp: Path) -> subprocess.Popen[str]:
+    """``mscterm fetch IDS`` into ``cache`` from the stand-in server, running."""
+    return _mscterm("fetch", *ids, "--cache-dir", str(cache), "--eutils-url", server.url, tmp=tmp)
+
+
 def _wait_for(predicate, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -106,12 +111,8 @@ def test_two_fetches_on_one_cache_lose_nothing_and_share_the_rate_limit(tmp_path
     ids = list(articles)
     cache = tmp_path / "cache"
     with EUtilsServer(articles) as server:
-        one = _mscterm(
-            "fetch", *ids[:300], "--cache-dir", str(cache), "--eutils-url", server.url, tmp=tmp_path
-        )
-        two = _mscterm(
-            "fetch", *ids[200:], "--cache-dir", str(cache), "--eutils-url", server.url, tmp=tmp_path
-        )
+        one = _fetch(ids[:300], cache, server, tmp_path)
+        two = _fetch(ids[200:], cache, server, tmp_path)
         for proc in (one, two):
             _, err = proc.communicate(timeout=60)
             assert proc.returncode == 0, err
@@ -149,3 +150,30 @@ def test_non_utf8_bytes_on_stdin_for_cache_import(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith(b"mscterm: ") and b"Traceback" not in done.stderr
+
+
+def _fill(disk: Path) -> None:
+    """Write a filler file until the disk is full."""
+    with open(disk / "filler", "wb") as fh, pytest.raises(OSError):
+        while True:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+
+
+def test_fetch_onto_a_full_disk_says_disk_full_and_exits_4(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    articles = fictional_articles(40)
+    ids = list(articles)
+    cache = small_disk / "cache"
+    with EUtilsServer(articles) as server:
+        first = _fetch(ids[:5], cache, server, tmp_path)
+        _, err = first.communicate(timeout=60)
+        assert first.returncode == 0, err
+        _fill(small_disk)
+        proc = _fetch(ids[5:], cache, server, tmp_path)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    assert "disk full" in err and "network failure" not in err
+    assert "Traceback" not in err
+    assert sorted(_whole_records(cache)) == sorted(ids[:5])  # what was cached is kept

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mscterm.ncbi.ratelimit import RateLimiter
+from mscterm.net.ratelimit import RateLimiter
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -86,7 +86,7 @@ SCRIPT = textwrap.dedent(
     """
     import asyncio, json, sys, time
     from pathlib import Path
-    from mscterm.ncbi.ratelimit import RateLimiter
+    from mscterm.net.ratelimit import RateLimiter
 
     path, rate, per, n, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \\
         int(sys.argv[4]), float(sys.argv[5])
@@ -203,3 +203,38 @@ def test_rejects_nonsense_rates(tmp_path: Path) -> None:
         RateLimiter(tmp_path / "x", rate=0)
     with pytest.raises(ValueError):
         RateLimiter(tmp_path / "x", rate=3, per=0)
+
+
+def test_the_old_import_path_names_the_same_limiter() -> None:
+    from mscterm.ncbi import ratelimit as old_home
+
+    assert old_home.RateLimiter is RateLimiter
+
+
+async def test_restamp_moves_a_stamp_to_the_moment_the_request_leaves(tmp_path: Path) -> None:
+    """A request that spent a while opening its connection counts from when it really left."""
+    path = tmp_path / "limiter.sqlite3"
+    limiter = RateLimiter(path, rate=1, per=0.4, margin=0.0)
+    stamp = await limiter.acquire()
+    await asyncio.sleep(0.05)  # connecting …
+    limiter.restamp(stamp)
+    limiter.close()
+    rows = [t for (t,) in sqlite3.connect(path).execute("SELECT t FROM stamps")]
+    assert len(rows) == 1 and rows[0] > stamp  # moved, not added
+    # The next request waits a full window from the departure, not from the first stamp.
+    started = await limiter.acquire()
+    assert started >= rows[0] + 0.4
+    limiter.close()
+
+
+async def test_restamp_in_the_process_local_fallback(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    limiter = RateLimiter(blocker / "limiter.sqlite3", rate=1, per=0.4, margin=0.0)
+    stamp = await limiter.acquire()
+    assert limiter.warning is not None
+    await asyncio.sleep(0.05)
+    limiter.restamp(stamp)
+    started = await limiter.acquire()
+    assert started - stamp >= 0.45  # a window after the departure, not after the stamp
+    limiter.restamp(12345.0)  # a stamp long forgotten: nothing happens

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-import mscterm.commands.cache as cache_cmd
+import mscterm.library as library_mod
 from mscterm.cli import main
+from mscterm.model import AbstractSection
 from mscterm.store import RecordStore, SnapshotError, StoreError
-from tests.test_store import make_record
+from tests.conftest import make_record
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,7 +31,7 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
-    from tests.test_store import make_record
+    from tests.conftest import make_record
     from mscterm.store import RecordStore
 
     cache, first, last, label = Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
@@ -49,7 +51,8 @@ KILLED_WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
-    from tests.test_store import make_record
+    from tests.conftest import make_record
+    from mscterm.model import AbstractSection
     from mscterm.store import RecordStore
 
     store = RecordStore(Path(sys.argv[2]))
@@ -57,7 +60,7 @@ KILLED_WRITER = textwrap.dedent(
     while True:
         store.put([
             make_record(batch_no * 50 + i, title=f"Batch {batch_no} item {i}.",
-                        abstract="stromal " * 2500 + "END")
+                        abstract=[AbstractSection(None, "stromal " * 2500 + "END")])
             for i in range(50)
         ])
         if batch_no == 2:
@@ -72,7 +75,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("MSCTERM_CACHE_DIR", "MSCTERM_STATE_DIR", "MSCTERM_OFFLINE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MSCTERM_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setattr(cache_cmd, "seed_records_path", lambda: tmp_path / "no-seed.jsonl")
+    monkeypatch.setattr(library_mod, "seed_records_path", lambda: tmp_path / "no-seed.jsonl")
     return tmp_path / "cache"
 
 
@@ -111,7 +114,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
             else:
                 assert rec.title in (f"Written by A ({n}).", f"Written by B ({n}).")
         assert [f for f in store.verify() if not f.fixed] == []
-        from mscterm.index import SearchIndex
+        from mscterm.store import SearchIndex
 
         with SearchIndex(store.index_path) as index:
             assert set(index.ids()) == ids
@@ -171,7 +174,13 @@ def test_damaged_cache_is_moved_aside_and_the_command_works(env: Path, capsys, h
     captured = capsys.readouterr()
     assert "mscterm: warning: the cache was damaged and has been moved aside to" in captured.err
     assert "Traceback" not in captured.err
-    assert "records:         0 fetched" in captured.out
+    # Issue 14: what the damaged file still holds is salvaged (a third of it when truncated to
+    # a third; nothing from garbage), and stats counts exactly that.
+    found = re.search(r"salvaged (\d+) of \d+ records", captured.err)
+    assert found is not None, captured.err
+    salvaged = int(found.group(1))
+    assert salvaged == 0 if how == "garbage" else 900 <= salvaged <= 1000
+    assert f"records:         {salvaged:,} fetched" in captured.out
     moved = list(env.glob("records.corrupt-*"))
     assert len(moved) == 1 and (moved[0] / "cache.db").exists()
     with RecordStore(env) as store:
@@ -183,7 +192,7 @@ def test_damaged_cache_is_moved_aside_and_the_command_works(env: Path, capsys, h
 def test_damaged_cache_found_while_reading_is_rebuilt(env: Path) -> None:
     with RecordStore(env) as store:
         store.put([make_record(n) for n in range(2000)])
-        store._cache.close()
+        store.records.cache.close()  # the diskcache connection reopens on the next call
         _damage(env, "truncated")
         # The open store meets the damage on a later read: it recovers instead of crashing.
         for n in range(0, 2000, 100):
@@ -194,7 +203,7 @@ def test_damaged_cache_found_while_reading_is_rebuilt(env: Path) -> None:
 
 
 def test_damaged_index_is_rebuilt_from_the_store(env: Path) -> None:
-    from mscterm.index import SearchIndex
+    from mscterm.store import SearchIndex
 
     with RecordStore(env) as store:
         store.put([make_record(1), make_record(2)])
@@ -248,26 +257,6 @@ def test_interrupted_export_leaves_no_partial_file(env: Path, tmp_path: Path, mo
 
 
 # -- full disk -----------------------------------------------------------------------------------
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    try:
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-            capture_output=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        pytest.skip(f"cannot mount a small tmpfs here: {exc}")
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode(errors='replace')}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, timeout=20)
-
-
 def test_full_disk_is_a_clear_error_and_keeps_what_was_cached(
     env: Path, small_disk: Path, tmp_path: Path, capsys
 ) -> None:
@@ -277,10 +266,15 @@ def test_full_disk_is_a_clear_error_and_keeps_what_was_cached(
     big = tmp_path / "big.jsonl"
     with open(big, "w", encoding="utf-8") as fh:
         for n in range(100, 3100):
-            fh.write(json.dumps(make_record(n, abstract="karyotype " * 300).to_json()) + "\n")
-    assert main(["cache", "import", str(big), "--cache-dir", str(cache)]) == 2
+            fh.write(
+                json.dumps(
+                    make_record(n, abstract=[AbstractSection(None, "karyotype " * 300)]).to_json()
+                )
+                + "\n"
+            )
+    assert main(["cache", "import", str(big), "--cache-dir", str(cache)]) == 4  # DESIGN.md
     err = capsys.readouterr().err
-    assert "mscterm: no space left on the disk holding the cache" in err
+    assert "mscterm: disk full: no space left on the disk holding the cache" in err
     assert "Traceback" not in err
     # Fill what closing the cache freed: on a full disk the cache still opens for reading,
     # every record is whole, and writing says why it cannot.
@@ -358,3 +352,194 @@ def test_import_api_raises_snapshot_error(env: Path, tmp_path: Path) -> None:
     path.write_bytes(b"\xff\n")
     with RecordStore(env) as store, pytest.raises(SnapshotError, match="line 1"):
         store.import_jsonl(path)
+
+
+# -- issue 14, as real processes -----------------------------------------------------------------
+def _run(tmp_path: Path, *args: str, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+    """``mscterm ARGS`` in a fresh interpreter on tmp cache/state dirs (no network)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MSCTERM_", "NCBI_"))}
+    env |= {
+        "MSCTERM_CACHE_DIR": str(tmp_path / "cache"),
+        "MSCTERM_STATE_DIR": str(tmp_path / "state"),
+        "MSCTERM_CONFIG": str(tmp_path / "no-config.toml"),
+        "MSCTERM_EUTILS_URL": "http://127.0.0.1:9/",
+    }
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(
+        [sys.executable, "-m", "mscterm", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+def _one_line(proc: subprocess.CompletedProcess) -> str:
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("mscterm: ") and proc.stderr.count("\n") == 1, proc.stderr
+    return proc.stderr
+
+
+class _Payload:
+    """Unpickling this creates ``marker``: proof that a cache row ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_tampered_cache_runs_no_code(tmp_path: Path) -> None:
+    import diskcache
+
+    marker = tmp_path / "pwned"
+    with RecordStore(tmp_path / "cache") as store:
+        store.put([make_record(1), make_record(2)])
+    raw = diskcache.Cache(str(tmp_path / "cache" / "records"))  # pickles what is not text
+    raw.set("r:90000001", _Payload(marker))  # a value in pickle mode
+    raw.set(_Payload(marker), "x")  # a pickled key
+    raw.close()
+    lookup = _run(tmp_path, "lookup", "90000001", "90000002", "--offline", "--json")
+    assert not marker.exists()
+    assert lookup.returncode == 1 and "not found: 90000001" in lookup.stderr, lookup.stderr
+    assert [r["id"] for r in json.loads(lookup.stdout)] == ["90000002"]
+    stats = _run(tmp_path, "cache", "stats")
+    assert not marker.exists()
+    assert stats.returncode == 0 and "unreadable:      1 records" in stats.stdout, stats.stderr
+    verify = _run(tmp_path, "cache", "verify")
+    assert not marker.exists()
+    assert verify.returncode == 0, verify.stderr
+    assert "2 cache row(s) mscterm did not write (pickled or of a foreign type)" in verify.stdout
+    assert "cache repaired: 1 records" in verify.stdout
+    assert "Traceback" not in lookup.stderr + stats.stderr + verify.stderr
+
+
+# Injected into a real mscterm process (PYTHONPATH): every write into the search index's FTS
+# table fails as SQLite fails on a full disk. A tmpfs that fills up does the same where it can be
+# mounted (test_full_disk_is_a_clear_error_and_keeps_what_was_cached); this needs no mount.
+FULL_DISK_HOOK = textwrap.dedent(
+    """
+    import sqlite3
+
+    _connect = sqlite3.connect
+
+    class _FullDisk(sqlite3.Connection):
+        def execute(self, sql, *args):
+            if sql.lstrip().upper().startswith("INSERT INTO FT("):
+                exc = sqlite3.OperationalError("database or disk is full")
+                exc.sqlite_errorcode, exc.sqlite_errorname = 13, "SQLITE_FULL"
+                raise exc
+            return super().execute(sql, *args)
+
+    def connect(database, *args, **kwargs):
+        if str(database).endswith("index.sqlite3"):
+            kwargs["factory"] = _FullDisk
+        return _connect(database, *args, **kwargs)
+
+    sqlite3.connect = connect
+    """
+)
+
+
+def test_a_full_disk_keeps_the_healthy_index_and_says_disk_full(tmp_path: Path) -> None:
+    from mscterm.store import SearchIndex
+
+    cache = tmp_path / "cache"
+    with RecordStore(cache) as store:
+        store.put([make_record(n, title=f"Karyotype study {n}.") for n in range(10)])
+    snapshot = tmp_path / "more.jsonl"
+    more = [make_record(n, title=f"Karyotype follow-up {n}.") for n in range(100, 150)]
+    snapshot.write_text("".join(json.dumps(r.to_json()) + "\n" for r in more), encoding="utf-8")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(FULL_DISK_HOOK, encoding="utf-8")
+    proc = _run(tmp_path, "cache", "import", str(snapshot), pythonpath=hook)
+    err = _one_line(proc)
+    assert "disk full" in err and "search index" in err
+    # 2 until commands/cache.py maps StoreError.exit_code (DESIGN.md: 4, local storage failed).
+    assert proc.returncode in (2, 4)
+    assert not list(cache.glob("index.sqlite3.corrupt-*")), "a full disk is not damage"
+    with SearchIndex(cache / "index.sqlite3") as index:
+        assert sorted(index.search("karyotype", limit=100)) == [
+            str(90000000 + n) for n in range(10)
+        ]
+    with RecordStore(cache) as store:
+        assert len(store) == 60, "the records were cached before the index failed"
+        assert any("lacked 50 cached record(s)" in f for f in store.verify())
+        assert len(store.search("karyotype", limit=100)) == 60
+
+
+def test_one_damaged_page_does_not_discard_the_cache(tmp_path: Path) -> None:
+    import random
+
+    cache = tmp_path / "cache"
+    with RecordStore(cache) as store:
+        for start in range(0, 2000, 500):
+            store.put([make_record(n) for n in range(start, start + 500)])
+    db = cache / "records" / "cache.db"
+    with open(db, "r+b") as fh:  # 4 KiB of noise into the middle of the file
+        fh.seek(db.stat().st_size // 2)
+        fh.write(random.Random(7).randbytes(4096))
+    proc = _run(tmp_path, "cache", "verify")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    found = re.search(
+        r"fixed: the cache was damaged and has been moved aside to (\S+); "
+        r"salvaged (\d+) of 2000 records into a fresh cache",
+        proc.stdout,
+    )
+    assert found is not None, proc.stdout
+    salvaged = int(found.group(2))
+    assert 1980 <= salvaged < 2000  # the rows of the one or two damaged pages are lost
+    assert f"cache repaired: {salvaged:,} records" in proc.stdout
+    assert Path(found.group(1), "cache.db").is_file(), "the damaged file is kept"
+    with RecordStore(cache) as store:
+        kept = sorted(store.ids())[:3]
+    lookup = _run(tmp_path, "lookup", *kept, "--offline", "--json")
+    assert lookup.returncode == 0, lookup.stderr
+    assert [r["id"] for r in json.loads(lookup.stdout)] == kept
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("lookup", "90000001", "--offline"),
+        ("search", "karyotype", "--offline"),
+        ("cache", "stats"),
+        ("cache", "verify"),
+    ],
+)
+def test_a_file_where_the_records_folder_belongs_is_one_line(tmp_path: Path, args) -> None:
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "records").write_text("a file, not the cache folder", encoding="utf-8")
+    proc = _run(tmp_path, *args)
+    err = _one_line(proc)
+    assert "exists but is not a folder" in err
+    assert proc.returncode == 2  # bad input: the configured cache path cannot hold a cache
+    assert (tmp_path / "cache" / "records").read_text(encoding="utf-8").startswith("a file")
+
+
+def test_a_cached_record_of_the_wrong_shape_reads_as_absent(tmp_path: Path) -> None:
+    import diskcache
+
+    from mscterm.model import SCHEMA_VERSION
+
+    with RecordStore(tmp_path / "cache") as store:
+        store.put([make_record(n) for n in (1, 2, 3)])
+    raw = diskcache.Cache(str(tmp_path / "cache" / "records"))
+    for n, change in ((2, {"authors": 5, "title": 5}), (3, {"year": "x"})):
+        data = make_record(n).to_json() | change
+        raw.set(f"r:{90000000 + n}", f"{SCHEMA_VERSION}|0|pubmed|{json.dumps(data)}")
+    raw.close()
+    for fmt in ((), ("--json",), ("--bibtex",)):
+        proc = _run(tmp_path, "lookup", "90000001", "90000002", "90000003", "--offline", *fmt)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.returncode == 1 and "not found: 90000002 90000003" in proc.stderr
+        assert "90000001" in proc.stdout
+    verify = _run(tmp_path, "cache", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert "fixed: 2 unreadable record(s) were removed" in verify.stdout
+    assert "cache repaired: 1 records" in verify.stdout

@@ -13,15 +13,14 @@ from mscterm.cli import main
 from mscterm.config import Settings
 from mscterm.model import AbstractSection, Author, Record
 from mscterm.store import RecordStore
-from tests.conftest import UNREACHABLE_URL
-from tests.eutils_server import EUtilsServer, fictional_article
+from tests.conftest import UNREACHABLE_URL, make_record
+from tests.eutils_server import EUtilsServer, Fault, fictional_article
 
 
 def make(n: int, title: str, *, year: int = 2015, abstract: str = "", **kw: object) -> Record:
-    pmid = str(90_000_000 + n)
-    return Record(
-        id=pmid,
-        pmid=pmid,
+    """A fictional record by "Zyxfict et al." (words no other test record has)."""
+    return make_record(
+        n,
         title=title,
         authors=[Author(family="Zyxfict", given="Ana", initials="A"), Author(family="Other")],
         journal="Fictional Journal of Zyx Studies",
@@ -29,7 +28,8 @@ def make(n: int, title: str, *, year: int = 2015, abstract: str = "", **kw: obje
         year=year,
         doi=f"10.5555/zyx.{n}",
         abstract=[AbstractSection(None, abstract)] if abstract else [],
-        **kw,  # type: ignore[arg-type]
+        mesh=[],
+        **kw,
     )
 
 
@@ -169,6 +169,20 @@ def test_damaged_index_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "index" in err
 
 
+def test_an_unusable_cache_is_one_line_and_exit_4(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cache"
+    path.mkdir()
+    (path / "records").write_text("a file where the records folder belongs")
+    for offline in (["--offline"], ["--eutils-url", UNREACHABLE_URL]):
+        code = main(["search", "zyxoplasty", "--cache-dir", str(path), *offline])
+        err = capsys.readouterr().err
+        assert code == 4
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+        assert err.startswith("mscterm: ") and "not a folder" in err
+
+
 def test_offline_from_the_environment(
     cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -244,3 +258,15 @@ def test_network_failure_without_local_hits(
                  UNREACHABLE_URL])  # fmt: skip
     assert code == 1
     assert "in the local cache" in capsys.readouterr().err
+
+
+def test_a_refused_query_falls_back_to_the_cache_and_says_why(
+    settings: Settings, eutils_server: EUtilsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with RecordStore(settings.cache_dir) as store:
+        store.put([make(1, "Zyxoplasty of stromal grafts: long-term outcomes.", year=2011)])
+    eutils_server.inject(Fault("error_200", endpoint="esearch", message="Invalid query"))
+    assert online(settings, "zyxoplasty", "--json") == 0
+    captured = capsys.readouterr()
+    assert [r["id"] for r in json.loads(captured.out)] == ["90000001"]
+    assert "PubMed refused the query" in captured.err and "cache" in captured.err

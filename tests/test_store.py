@@ -5,7 +5,11 @@ Fictional records only (PMIDs from 90000000, DOIs under 10.5555/).
 
 from __future__ import annotations
 
+import errno
 import json
+import random
+import re
+import sqlite3
 import time
 from pathlib import Path
 
@@ -13,35 +17,13 @@ import diskcache
 import pytest
 
 import mscterm.store as store_mod
-from mscterm.model import AbstractSection, Author, MeshHeading, Record
+import mscterm.store.codec as codec_mod
+from mscterm.model import TRIAL_SCHEMA_VERSION, Author, Record
 from mscterm.state import UserState
-from mscterm.store import Finding, RecordStore, SnapshotError
+from mscterm.store import Finding, RecordStore, SnapshotError, StoreError
+from tests.conftest import make_record, make_trial
 
-
-def make_record(
-    n: int,
-    *,
-    source: str = "pubmed",
-    title: str | None = None,
-    doi: str | None = None,
-    abstract: str | None = None,
-) -> Record:
-    """A fictional full PubMed record 9000000n (or a citation-level one with source='seed')."""
-    pmid = str(90000000 + n)
-    return Record(
-        id=pmid,
-        pmid=pmid,
-        title=title or f"Fictional mesenchymal stromal cell safety study {n}.",
-        authors=[Author(family="Testperson", given="Alex", initials="A")],
-        journal="Journal of Fictional Results",
-        journal_abbrev="J Fict Res",
-        year=2010 + n % 10,
-        doi=doi,
-        abstract=[] if source == "seed" else [AbstractSection(None, abstract or f"Abstract {n}.")],
-        mesh=[MeshHeading("Mesenchymal Stem Cells", True, ["cytology"])],
-        publication_types=["Journal Article"],
-        source=source,
-    )
+__all__ = ["doi_seed", "make_record", "write_seed"]  # shared with test_cache_cli and robustness
 
 
 def doi_seed(doi: str, title: str = "A landmark known only by its DOI.") -> Record:
@@ -104,7 +86,7 @@ def test_records_are_stored_as_versioned_json_text_not_pickle(store: RecordStore
 
 def test_other_schema_version_is_absent_not_a_crash(store: RecordStore, monkeypatch) -> None:
     store.put([make_record(3)])
-    monkeypatch.setattr(store_mod, "_VERSION", str(store_mod.SCHEMA_VERSION + 1))
+    monkeypatch.setattr(codec_mod, "RECORD_VERSION", str(store_mod.SCHEMA_VERSION + 1))
     assert store.get("90000003") is None
     assert not store.has_full("90000003")
     # The newer schema's fetch then replaces it.
@@ -288,7 +270,7 @@ def test_stats_counts_what_is_cached(tmp_path: Path) -> None:
 
 
 def test_verify_rebuilds_an_index_out_of_step(store: RecordStore) -> None:
-    from mscterm.index import SearchIndex
+    from mscterm.store import SearchIndex
 
     store.put([make_record(60), make_record(61)])
     assert store.verify() == []
@@ -303,7 +285,7 @@ def test_verify_rebuilds_an_index_out_of_step(store: RecordStore) -> None:
 
 
 def test_index_is_fed_on_put(store: RecordStore) -> None:
-    from mscterm.index import SearchIndex
+    from mscterm.store import SearchIndex
 
     store.put([make_record(62, title="Chromosomal aberrations in fictional cultures.")])
     with SearchIndex(store.index_path) as index:
@@ -311,7 +293,7 @@ def test_index_is_fed_on_put(store: RecordStore) -> None:
 
 
 def test_clear_empties_cache_and_index_but_keeps_user_state(tmp_path: Path) -> None:
-    from mscterm.index import SearchIndex
+    from mscterm.store import SearchIndex
 
     state_dir = tmp_path / "cache-state"
     UserState(state_dir).set_marks(["90000070"])
@@ -370,3 +352,235 @@ def test_import_rejects_the_whole_file_naming_the_first_bad_line(tmp_path: Path)
         with pytest.raises(SnapshotError, match=r"line 3: not valid JSON"):
             s.import_jsonl(snap)
         assert len(s) == 0
+
+
+# -- the read-only fallback (a cache that cannot be opened for writing) --------------------------
+def test_read_only_fallback_counts_reads_and_refuses_writes(cache_dir: Path, monkeypatch) -> None:
+    with RecordStore(cache_dir) as s:
+        s.put([make_record(n) for n in (1, 2, 3)])
+
+    def cannot_open(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(diskcache, "Cache", cannot_open)  # diskcache writes its settings on open
+    with RecordStore(cache_dir) as s:
+        assert any("nothing new is stored" in w for w in s.warnings)
+        assert len(s) == 3  # issue 13: AttributeError on the fallback before
+        assert s.count() == 3
+        assert sorted(s.ids()) == ["90000001", "90000002", "90000003"]
+        assert s.get("90000002").title == make_record(2).title
+        assert s.stats()["records"] == 3
+        with pytest.raises(StoreError, match="disk full") as caught:
+            s.put([make_record(4)])
+        assert caught.value.disk_full and caught.value.exit_code == 4
+
+
+# -- trials --------------------------------------------------------------------------------------
+def test_trials_are_cached_by_nct_id_as_versioned_json_text(store: RecordStore) -> None:
+    with_results, registered = make_trial(1, results=True), make_trial(2)
+    assert store.get_trial("NCT99000001") is None and store.trial_count() == 0
+    assert store.put_trials([with_results, registered]) == 2
+    assert store.put_trials([with_results]) == 0, "unchanged trials are not rewritten"
+    assert store.get_trial("NCT99000001").to_json() == with_results.to_json()
+    assert store.get_trials(["NCT99000002", "NCT99000099"]) == {"NCT99000002": registered}
+    assert sorted(t.nct_id for t in store.iter_trials()) == ["NCT99000001", "NCT99000002"]
+    assert store.trial_count() == 2 and len(store) == 0, "trials are not records"
+    raw = diskcache.Cache(str(store.cache_dir / "trials")).get("t:NCT99000001")
+    version, _stored_at, source, body = raw.split("|", 3)
+    assert (version, source) == (str(TRIAL_SCHEMA_VERSION), "ctgov")
+    assert json.loads(body)["adverse_events"]["groups"][0]["id"] == "EG000"
+    with pytest.raises(ValueError, match="NCT"):
+        store.put_trials([make_trial(3, nct_id="NCT123")])
+
+
+def test_trials_of_another_schema_or_shape_read_as_absent_and_verify_removes_them(
+    store: RecordStore, monkeypatch
+) -> None:
+    store.put_trials([make_trial(n) for n in (1, 2, 3)])
+    raw = diskcache.Cache(str(store.cache_dir / "trials"))
+    bad = make_trial(2).to_json() | {"enrollment": "forty"}
+    raw.set("t:NCT99000002", f"{TRIAL_SCHEMA_VERSION}|0|ctgov|{json.dumps(bad)}")
+    raw.set("t:NCT99000003", f"{TRIAL_SCHEMA_VERSION + 1}|0|ctgov|{{}}")
+    raw.close()
+    assert store.get_trial("NCT99000002") is None
+    assert store.get_trial("NCT99000003") is None
+    assert store.stats()["trials"] == 3
+    text = " ".join(store.verify())
+    assert "1 unreadable trial(s) were removed" in text
+    assert "1 trial(s) stored by another version" in text
+    assert store.trial_count() == 1
+    store.clear()
+    assert store.trial_count() == 0 and store.get_trial("NCT99000001") is None
+
+
+# -- rows mscterm did not write ------------------------------------------------------------------
+class _Payload:
+    """Unpickling this creates ``marker``: proof that a cache row ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_pickled_values_and_keys_are_refused_unread(store: RecordStore, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    store.put([make_record(n) for n in (1, 2)])
+    raw = diskcache.Cache(str(store.path))  # diskcache's default Disk pickles what is not text
+    raw.set("r:90000001", _Payload(marker))
+    raw.set(_Payload(marker), "a key that runs code")
+    raw.close()
+    assert store.get("90000001") is None
+    assert not store.has_full("90000001")
+    assert [r.id for r in store.iter_records()] == ["90000002"]
+    assert sorted(store.ids()) == ["90000001", "90000002"]
+    assert store.stats()["unreadable"] == 1
+    findings = store.verify()
+    assert "2 cache row(s) mscterm did not write" in " ".join(findings)
+    assert sorted(store.ids()) == ["90000002"] and len(store) == 1
+    assert not marker.exists()
+
+
+def test_records_of_the_wrong_shape_read_as_absent_and_verify_removes_them(
+    store: RecordStore,
+) -> None:
+    store.put([make_record(n) for n in (1, 2, 3, 4)])
+    raw = diskcache.Cache(str(store.path))
+    for n, change in ((1, {"authors": 5}), (2, {"year": "x"}), (3, {"title": 5})):
+        data = make_record(n).to_json() | change
+        raw.set(f"r:{90000000 + n}", f"{store_mod.SCHEMA_VERSION}|0|pubmed|{json.dumps(data)}")
+    raw.close()
+    assert store.get_many([f"{90000000 + n}" for n in (1, 2, 3, 4)]).keys() == {"90000004"}
+    assert "3 unreadable record(s) were removed" in " ".join(store.verify())
+    assert sorted(store.ids()) == ["90000004"]
+
+
+# -- failures: full disk, a cache path that cannot work, damaged pages ---------------------------
+def _full(*args, **kwargs):
+    exc = sqlite3.OperationalError("database or disk is full")
+    exc.sqlite_errorname = "SQLITE_FULL"
+    raise exc
+
+
+def test_full_disk_while_indexing_keeps_the_healthy_index(store: RecordStore, monkeypatch) -> None:
+    from mscterm.store.fts import SearchIndex
+
+    store.put([make_record(1, title="Karyotype of fictional cultures.")])
+    monkeypatch.setattr(SearchIndex, "_insert", _full)
+    with pytest.raises(StoreError, match="disk full") as caught:
+        store.put([make_record(2, title="Karyotype after fictional banking.")])
+    assert caught.value.disk_full and caught.value.exit_code == 4
+    assert store.get("90000002") is not None, "the records were cached before the index failed"
+    assert not list(store.cache_dir.glob("index.sqlite3.corrupt-*"))
+    assert not store.quarantined()
+    assert store.search("karyotype") == ["90000001"], "the index is kept as it was"
+    monkeypatch.undo()
+    assert any("lacked 1 cached record" in f for f in store.verify())
+    assert sorted(store.search("karyotype")) == ["90000001", "90000002"]
+
+
+def test_full_disk_writing_records_says_disk_full_and_moves_nothing(
+    store: RecordStore, monkeypatch
+) -> None:
+    store.put([make_record(1)])
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(type(store.records.cache), "set", no_space)
+    with pytest.raises(StoreError, match=r"no space left .*\(disk full\)") as caught:
+        store.put([make_record(2)])
+    assert caught.value.disk_full and not caught.value.bad_path
+    monkeypatch.undo()
+    assert store.warnings == [] and store.quarantined() == []
+    assert sorted(store.ids()) == ["90000001"]
+
+
+def test_a_file_where_the_records_folder_belongs_is_bad_input(cache_dir: Path) -> None:
+    cache_dir.mkdir()
+    (cache_dir / "records").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(StoreError, match="exists but is not a folder") as caught:
+        RecordStore(cache_dir)
+    assert caught.value.bad_path and caught.value.exit_code == 2
+    assert (cache_dir / "records").read_text(encoding="utf-8") == "not a folder"
+
+
+def _noise(db: Path, at: float = 0.5) -> None:
+    """4 KiB of fixed noise into ``db`` at a fraction of its length (no WAL left beside it)."""
+    assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
+    with open(db, "r+b") as fh:
+        fh.seek(int(db.stat().st_size * at))
+        fh.write(random.Random(7).randbytes(4096))
+
+
+@pytest.mark.parametrize("at", [0.3, 0.5, 0.9])
+def test_verify_salvages_the_readable_rows_of_a_damaged_cache(cache_dir: Path, at: float) -> None:
+    with RecordStore(cache_dir, index=False) as s:
+        for start in range(0, 1200, 400):
+            s.put([make_record(n) for n in range(start, start + 400)])
+    _noise(cache_dir / "records" / "cache.db", at)
+    with RecordStore(cache_dir, index=False) as s:
+        findings = s.verify()
+        salvaged = [f for f in findings if "salvaged" in f]
+        assert len(salvaged) == 1 and salvaged[0].fixed, findings
+        n, total = map(int, re.search(r"salvaged (\d+) of (\d+) records", salvaged[0]).groups())
+        assert total == 1200 and 1180 <= n < 1200  # only the rows in the damaged pages are lost
+        assert len(s) == n == len(list(s.iter_records()))
+        moved = s.quarantined()
+        assert len(moved) == 1 and (moved[0] / "cache.db").is_file(), "kept, never deleted"
+    with RecordStore(cache_dir, index=False) as s:
+        assert s.verify() == [], "the fresh cache is healthy"
+
+
+# -- the seed reader and the index for it --------------------------------------------------------
+def test_the_one_seed_reader_skips_ill_typed_lines_everywhere(tmp_path: Path) -> None:
+    from mscterm.store.seed import read_seed
+    from mscterm.topics import read_seed_records
+
+    good = make_record(1, source="seed")
+    bad = make_record(2, source="seed").to_json() | {"authors": 5}
+    seed = tmp_path / "seed.jsonl"
+    seed.write_text(json.dumps(good.to_json()) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    read = read_seed(seed)
+    assert list(read.records) == ["90000001"]
+    assert read.problems == [
+        f"the seed snapshot {seed} line 2 was skipped: 'authors' must be a list"
+    ]
+    assert list(read_seed_records(seed)) == ["90000001"]
+    with RecordStore(tmp_path / "cache", seed) as s:
+        assert s.get("90000002") is None and s.get("90000001") is not None
+        assert any("line 2 was skipped" in w for w in s.warnings)
+
+
+def test_search_seed_and_query_help_come_from_the_store(tmp_path: Path) -> None:
+    seed = write_seed(
+        tmp_path / "seed.jsonl",
+        [make_record(1, source="seed", title="Spontaneous transformation in fictional cultures.")],
+    )
+    with RecordStore(tmp_path / "cache", seed) as s:
+        assert s.search_seed("transformation") == ["90000001"]
+        assert s.search_seed("au:testperson ti:spontaneous") == ["90000001"]
+        assert s.search("transformation") == [], "the disk index holds no seed records"
+    assert "mesh:" in store_mod.QUERY_HELP
+
+
+def test_salvage_stopped_by_a_full_disk_keeps_the_damaged_copy(
+    cache_dir: Path, monkeypatch
+) -> None:
+    import mscterm.store.salvage as salvage_mod
+
+    with RecordStore(cache_dir, index=False) as s:
+        s.put([make_record(n) for n in range(300)])
+    db = cache_dir / "records" / "cache.db"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2])  # truncated: damaged at open
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(salvage_mod, "_write", no_space)
+    with RecordStore(cache_dir, index=False) as s:
+        (warning,) = s.warnings
+        assert "moved aside" in warning and "salvaging stopped" in warning
+        assert "(disk full)" in warning and "the damaged copy is kept" in warning
+        assert (s.quarantined()[0] / "cache.db").stat().st_size > 0

@@ -439,7 +439,7 @@ def test_validate_reports_bad_maps() -> None:
 
 def test_topics_json_lists_the_map(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["topics", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = [t for t in json.loads(capsys.readouterr().out) if t["kind"] == "topic"]
     assert [t["id"] for t in data] == ROOT_IDS
 
     def flat(nodes: list[dict]) -> list[dict]:
@@ -464,6 +464,22 @@ def test_topics_json_lists_the_map(capsys: pytest.CaptureFixture[str]) -> None:
     assert "15833829" in gs["landmarks"] and len(gs["landmarks"]) == 12
     if gs["cached"] is not None:  # the seed snapshot counts as available offline
         assert gs["cached"] >= 12
+
+
+def test_topics_json_includes_the_review_node_the_plain_output_shows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["topics"]) == 0
+    assert "review PMID 22685475: a node of its own (5 references known offline)" in (
+        capsys.readouterr().out
+    )
+    assert main(["topics", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    review = [node for node in data if node.get("kind") == "review"]
+    assert len(review) == 1 and data[-1] is review[0]
+    assert review[0]["pmid"] == "22685475"
+    assert review[0]["references"] == load_topics().review_references
+    assert len(review[0]["references"]) == 5
 
 
 def test_topics_prints_an_indented_tree(capsys: pytest.CaptureFixture[str]) -> None:

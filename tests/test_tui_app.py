@@ -586,11 +586,11 @@ async def test_help_screen_opens_and_closes(offline_settings: Settings):
         assert isinstance(app.screen, MainScreen)
 
 
-def test_help_text_lists_every_key_and_the_search_syntax():
+def test_help_text_lists_every_key_and_the_search_syntax(offline_settings: Settings):
     from mscterm.index import QUERY_HELP
     from mscterm.tui.screens.help import help_text
 
-    text = help_text().plain
+    text = help_text(Library(offline_settings).query_help()).plain
     for key in ("space", "A", "f", "/", "s", "c", "e", "y", "o", "r", "?", "q", "ctrl+p"):
         assert f"  {key} " in text or f"  {key}  " in text, key
     assert QUERY_HELP.splitlines()[0] in text

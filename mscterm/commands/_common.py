@@ -1,11 +1,13 @@
-"""Small helpers shared by the sub-commands: error lines, id parsing, running the Library."""
+"""Small helpers shared by the sub-commands: error lines, id parsing, exit codes of failures."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
 
+from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, OK, STORAGE_FAILURE
 from mscterm.model import BadIdError, parse_id
+from mscterm.results import Problem
 from mscterm.textsafe import one_line
 
 
@@ -25,3 +27,20 @@ def parse_ids(raw: Iterable[str]) -> list[str] | None:
             say(str(exc))
             return None
     return list(dict.fromkeys(ids))
+
+
+def exit_code(problem: Problem | None, default: int = OK) -> int:
+    """The exit code a failure stands for (DESIGN.md): network or service 3, storage 4, input 2."""
+    if problem is None:
+        return default
+    return _EXIT_CODES[problem]
+
+
+_EXIT_CODES = {
+    Problem.NETWORK: NETWORK_FAILURE,
+    Problem.SERVER: NETWORK_FAILURE,
+    Problem.REFUSED: NETWORK_FAILURE,
+    Problem.OFFLINE: NETWORK_FAILURE,
+    Problem.STORAGE: STORAGE_FAILURE,
+    Problem.INPUT: BAD_INPUT,
+}

@@ -2,47 +2,44 @@
 
 People carry a warmed cache to an air-gapped laptop (export/import in the seed snapshot's
 JSON-lines format), check it after a crash (verify) and empty it without losing their marks
-(clear never touches the state directory). Every failure is one ``mscterm: …`` line on stderr
-and exit code 2; a damaged cache is moved aside with a warning and the command still works.
+(clear never touches the state directory). Every failure is one ``mscterm: …`` line on stderr:
+exit 2 for a file the user named, 4 when the cache itself cannot be used; a damaged cache is
+moved aside with a warning and the command still works.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import shutil
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from mscterm.commands._common import say
+from mscterm.commands._common import exit_code, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
-from mscterm.resources import seed_records_path
-from mscterm.store import RecordStore, SnapshotError, StoreError
+from mscterm.library import Library
+from mscterm.results import CacheStats
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Dispatch to the sub-command; returns the exit code (0 ok · 1 problems/declined · 2 error)."""
+    """Dispatch to the sub-command; 0 ok · 1 problems/declined · 2 bad input · 4 storage."""
+    library = Library(settings)
+    opened = library.open()
+    if opened.error:
+        say(opened.error)
+        return exit_code(opened.problem)
+    reported: set[str] = set()
     try:
-        store = RecordStore(settings.cache_dir, seed_records_path())
-    except StoreError as exc:
-        say(str(exc))
-        return BAD_INPUT
-    try:
-        handler = _HANDLERS[args.cache_command]
-        try:
-            return handler(store, args, settings)
-        except StoreError as exc:
-            say(str(exc))
-            return BAD_INPUT
+        return _HANDLERS[args.cache_command](library, args, reported)
     finally:
-        for warning in store.warnings:
-            if warning not in getattr(args, "reported", ()):
+        for warning in library.warnings:
+            if warning not in reported:
                 say(f"warning: {warning}")
-        store.close()
+        library.close()
+
+
+Handler = Callable[[Library, argparse.Namespace, set[str]], int]
 
 
 # -- stats --------------------------------------------------------------------------------------
@@ -59,9 +56,13 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "never"
 
 
-def _stats(store: RecordStore, args: argparse.Namespace, settings: Settings) -> int:
+def _stats(library: Library, args: argparse.Namespace, reported: set[str]) -> int:
     """Human-readable summary of what is cached (and which topics it covers)."""
-    st = store.stats()
+    answer = library.cache_stats()
+    if answer.error:
+        say(answer.error)
+        return exit_code(answer.problem)
+    st = answer.value.figures
     lines = [
         f"cache:           {st['path']}",
         f"records:         {st['records']:,} fetched from PubMed, "
@@ -80,58 +81,56 @@ def _stats(store: RecordStore, args: argparse.Namespace, settings: Settings) -> 
         )
     if st["quarantined"]:
         lines.append(f"moved aside:     {', '.join(st['quarantined'])}")
-    lines.extend(_topic_lines(store))
+    lines.extend(_topic_lines(answer.value))
     print("\n".join(lines))
     return OK
 
 
-def _topic_lines(store: RecordStore) -> list[str]:
-    """Cached records per top-level topic; skipped when the topic map is not available."""
-    try:
-        from mscterm.topics import load_topics
-
-        topics = load_topics()
-        roots = list(topics.roots)
-    except Exception:  # optional: stats still works without a topic map
+def _topic_lines(stats: CacheStats) -> list[str]:
+    """Fetched records per top-level topic (the one topic counter); none without a topic map."""
+    if not stats.topics:
         return []
-    counts: dict[str, int] = {}
-    for record in store.iter_records():
-        for tid in set(topics.topics_for(record)):
-            counts[tid] = counts.get(tid, 0) + 1
-    covered = sum(1 for t in roots if counts.get(t.id))
-    lines = [f"topics covered:  {covered} of {len(roots)} top-level topics have cached records"]
-    for topic in roots:
-        lines.append(f"  {counts.get(topic.id, 0):>7,}  {topic.title}")
+    covered = sum(1 for _, _, size in stats.topics if size.fetched)
+    lines = [
+        f"topics covered:  {covered} of {len(stats.topics)} top-level topics have fetched records"
+    ]
+    for _, title, size in stats.topics:
+        lines.append(f"  {size.fetched:>7,}  {title}")
     return lines
 
 
 # -- verify -------------------------------------------------------------------------------------
-def _verify(store: RecordStore, args: argparse.Namespace, settings: Settings) -> int:
+def _verify(library: Library, args: argparse.Namespace, reported: set[str]) -> int:
     """Check and repair; exit 0 when all is well or repaired, 1 when problems remain."""
-    findings = store.verify()
-    args.reported = set(findings)  # already printed as findings, not again as warnings
-    for finding in findings:
-        fixed = getattr(finding, "fixed", True)
-        print(f"{'fixed' if fixed else 'problem'}: {finding}")
-    remaining = [f for f in findings if not getattr(f, "fixed", True)]
-    count = len(store)
-    if remaining:
-        print(f"{len(remaining)} problem(s) remain; {count:,} records in {store.path}")
+    answer = library.cache_verify()
+    if answer.error:
+        say(answer.error)
+        return exit_code(answer.problem)
+    check = answer.value
+    reported.update(f.text for f in check.findings)  # printed as findings, not again as warnings
+    for finding in check.findings:
+        print(f"{'fixed' if finding.fixed else 'problem'}: {finding.text}")
+    where = f"{check.records:,} records in {check.path}"
+    if check.remaining:
+        print(f"{len(check.remaining)} problem(s) remain; {where}")
         return NOT_FOUND
-    state = "repaired" if findings or store.warnings else "healthy"
-    print(f"cache {state}: {count:,} records in {store.path}")
+    state = "repaired" if check.repaired else "healthy"
+    print(f"cache {state}: {where}")
     return OK
 
 
 # -- clear --------------------------------------------------------------------------------------
-def _clear(store: RecordStore, args: argparse.Namespace, settings: Settings) -> int:
+def _clear(library: Library, args: argparse.Namespace, reported: set[str]) -> int:
     """Empty the cache after a confirmation; marks and citation keys (state dir) are kept."""
-    count = len(store)
     if not args.yes:
+        counted = library.cache_counts()
+        if counted.error:
+            say(counted.error)
+            return exit_code(counted.problem)
         if not sys.stdin.isatty():
             say("refusing to clear the cache without confirmation; add --yes")
             return BAD_INPUT
-        sys.stderr.write(f"Clear {count:,} cached records? [y/N] ")
+        sys.stderr.write(f"Clear {counted.value.fetched:,} cached records? [y/N] ")
         sys.stderr.flush()
         try:
             answer = sys.stdin.readline()
@@ -140,82 +139,64 @@ def _clear(store: RecordStore, args: argparse.Namespace, settings: Settings) -> 
         if answer.strip().lower() not in ("y", "yes"):
             say("nothing was cleared")
             return NOT_FOUND
-    store.clear()
+    cleared = library.cache_clear()
+    if cleared.error:
+        say(cleared.error)
+        return exit_code(cleared.problem)
     print(
-        f"cleared {count:,} cached records and the search index; "
-        f"marks and citation keys in {settings.state_dir} are kept"
+        f"cleared {cleared.value:,} cached records and the search index; "
+        f"marks and citation keys in {library.settings.state_dir} are kept"
     )
     return OK
 
 
 # -- export / import ----------------------------------------------------------------------------
-def _export(store: RecordStore, args: argparse.Namespace, settings: Settings) -> int:
+def _export(library: Library, args: argparse.Namespace, reported: set[str]) -> int:
     """Write the disk records as JSON lines (``-`` = stdout), atomically for a file."""
     if args.file == "-":
-        count = store.write_jsonl(sys.stdout)
+        written = library.cache_export(sys.stdout)
         sys.stdout.flush()
-        say(f"exported {count:,} records")
-        return OK
-    path = Path(args.file).expanduser()
-    if path.is_dir():
-        say(f"cannot write {args.file}: it is a folder")
-        return BAD_INPUT
-    if not path.parent.is_dir():
-        say(f"cannot write {args.file}: folder {path.parent} does not exist")
-        return BAD_INPUT
-    try:
-        count = store.export_jsonl(path)
-    except StoreError:
-        raise
-    except OSError as exc:
-        say(f"cannot write {args.file}: {exc.strerror or exc}; nothing was written")
-        return BAD_INPUT
-    say(f"exported {count:,} records to {path}")
+        where = ""
+    else:
+        path = Path(args.file).expanduser()
+        if path.is_dir():
+            say(f"cannot write {args.file}: it is a folder")
+            return BAD_INPUT
+        if not path.parent.is_dir():
+            say(f"cannot write {args.file}: folder {path.parent} does not exist")
+            return BAD_INPUT
+        written = library.cache_export(path)
+        where = f" to {path}"
+    if written.error:
+        say(written.error)
+        return exit_code(written.problem)
+    say(f"exported {written.value:,} records{where}")
     return OK
 
 
-def _import(store: RecordStore, args: argparse.Namespace, settings: Settings) -> int:
+def _import(library: Library, args: argparse.Namespace, reported: set[str]) -> int:
     """Merge a JSON-lines snapshot (``-`` = stdin); a bad line rejects the whole file."""
-    spooled: str | None = None
-    try:
-        if args.file == "-":
-            try:
-                fd, spooled = tempfile.mkstemp(
-                    prefix=".import.", suffix=".jsonl", dir=store.cache_dir
-                )
-                with os.fdopen(fd, "wb") as fh:
-                    shutil.copyfileobj(sys.stdin.buffer, fh)
-            except OSError as exc:
-                say(f"cannot read stdin into {store.cache_dir}: {exc.strerror or exc}")
-                return BAD_INPUT
-            path, label = Path(spooled), "stdin"
-        else:
-            path, label = Path(args.file).expanduser(), args.file
-            if path.is_dir():
-                say(f"cannot read {label}: it is a folder")
-                return BAD_INPUT
-        try:
-            added, updated, skipped = store.import_jsonl(path)
-        except SnapshotError as exc:
-            message = str(exc)
-            if spooled:
-                message = message.replace(str(path), "stdin", 1)
-            say(message)
+    if args.file == "-":
+        imported = library.cache_import(sys.stdin.buffer, label="stdin")
+        label = "stdin"
+    else:
+        path, label = Path(args.file).expanduser(), args.file
+        if path.is_dir():
+            say(f"cannot read {label}: it is a folder")
             return BAD_INPUT
-        except StoreError:
-            raise
-        except OSError as exc:
-            say(f"cannot read {label}: {exc.strerror or exc}")
-            return BAD_INPUT
-    finally:
-        if spooled:
-            with contextlib.suppress(OSError):
-                os.unlink(spooled)
-    print(f"imported {label}: {added:,} added, {updated:,} updated, {skipped:,} unchanged or kept")
+        imported = library.cache_import(path, label=label)
+    if imported.error:
+        say(imported.error)
+        return exit_code(imported.problem)
+    counts = imported.value
+    print(
+        f"imported {label}: {counts.added:,} added, {counts.updated:,} updated, "
+        f"{counts.skipped:,} unchanged or kept"
+    )
     return OK
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Handler] = {
     "stats": _stats,
     "verify": _verify,
     "clear": _clear,

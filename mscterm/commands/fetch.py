@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from mscterm.commands._common import parse_ids, say
+from mscterm.commands._common import exit_code, parse_ids, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
-from mscterm.library import Fetched, Library
+from mscterm.library import Library
 from mscterm.progress import ProgressBar
+from mscterm.results import Fetched, Problem
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Fetch and cache; exit 0 done · 1 some not found · 2 bad input · 3 network failure."""
+    """Fetch and cache; exit 0 done · 1 some not found · 2 bad input · 3 network · 4 storage."""
     ids = parse_ids(args.ids)
     if ids is None:
         return BAD_INPUT
@@ -27,6 +28,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         say("cannot fetch while offline (--offline or MSCTERM_OFFLINE is set)")
         return NETWORK_FAILURE
     library = Library(settings)
+    opened = library.open()
+    if opened.error:
+        say(opened.error)
+        return exit_code(opened.problem)
     topic_ids = [t.id for t in library.topics.walk()] if args.all_topics else args.topic
     unknown = [t for t in topic_ids if library.topics.get(t) is None]
     if unknown:
@@ -56,11 +61,14 @@ async def _fetch(library: Library, ids: list[str], topic_ids: list[str], limit: 
         await library.aclose()
     got = sum(len(r.records) for r in results)
     missing = [rid for r in results for rid in r.missing]
-    errors = [r.error for r in results if r.error]
+    failed = next((r for r in results if r.error), None)
     say(f"{got} records cached in {library.settings.cache_dir}")
-    if errors:
-        say(f"network failure: {errors[0]}")
-        return NETWORK_FAILURE
+    if failed is not None:
+        if failed.problem is Problem.STORAGE:
+            say(f"cannot store the records: {failed.error}")
+        else:
+            say(f"network failure: {failed.error}")
+        return exit_code(failed.problem, NETWORK_FAILURE)
     if missing:
         say("not found: " + " ".join(missing))
         return NOT_FOUND

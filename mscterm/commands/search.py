@@ -2,7 +2,7 @@
 
 Online, the query goes to PubMed (esearch, newest first) and the hits are fetched, which caches
 and indexes them. Offline -- by choice, or because the network just failed -- the local
-full-text index answers (syntax: :data:`mscterm.index.QUERY_HELP`). Either way the output is a
+full-text index answers (syntax: ``Library.query_help()``). Either way the output is a
 table sized to the terminal (or a JSON array of records); every title, name and id is untrusted
 text and is printed with control characters removed.
 """
@@ -12,15 +12,15 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sqlite3
 import sys
 import unicodedata
 
-from mscterm.commands._common import say
+from mscterm.commands._common import exit_code, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
 from mscterm.library import Library
 from mscterm.model import Record
+from mscterm.results import Problem
 from mscterm.textsafe import one_line
 
 MAX_QUERY_CHARS = 2000
@@ -45,11 +45,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return BAD_INPUT
 
     library = Library(settings)
+    opened = library.open()
+    if opened.error:
+        say(opened.error)
+        return exit_code(opened.problem)
     offline = bool(settings.offline or getattr(args, "offline", False))
     if offline:
         records, failed = _local(library, query, limit)
     else:
-        records, failed = _online(library, query, limit)
+        records, failed, offline = _online(library, query, limit)
     for warning in library.warnings:
         say(f"warning: {warning}")
     if failed:
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     elif records:
         sys.stdout.write(format_table(records, _width()))
     if not records:
-        where = "in the local cache" if (offline or library.offline) else "on PubMed"
+        where = "in the local cache" if offline else "on PubMed"
         say(f"no records match {one_line(query)[:80]!r} {where}")
         return NOT_FOUND
     return OK
@@ -68,44 +72,43 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _local(library: Library, query: str, limit: int) -> tuple[list[Record], bool]:
     """Hits of the offline index; ``failed`` when the index cannot be read (said on stderr)."""
-    from mscterm.index import IndexCorruptError
-
-    try:
-        return library.search_local(query, limit), False
-    except IndexCorruptError:
-        say("the local search index is damaged; run 'mscterm cache verify' to rebuild it")
-    except sqlite3.OperationalError as exc:
-        say(f"the local search index is busy or unreadable ({exc}); try again")
-    return [], True
+    found = library.search_local(query, limit)
+    if found.error:
+        say(found.error)
+        return [], True
+    if found.value.hint:
+        say(found.value.hint)
+    return found.value.records, False
 
 
-def _online(library: Library, query: str, limit: int) -> tuple[list[Record], bool]:
-    """PubMed's newest hits, fetched (and so cached); the local index if the network fails."""
+def _online(library: Library, query: str, limit: int) -> tuple[list[Record], bool, bool]:
+    """PubMed's newest hits, fetched (and so cached); the local index if PubMed fails.
+
+    Returns (records, failed, answered from the local cache).
+    """
     import asyncio
 
-    from mscterm.ncbi.errors import ErrorResponse, EUtilsError
-
-    async def go() -> tuple[list[Record], bool]:
+    async def go() -> tuple[list[Record], bool, bool]:
         try:
-            try:
-                found = await library.search_pubmed(query, retmax=limit)
-            except ErrorResponse as exc:
-                say(f"PubMed refused the query ({one_line(str(exc))[:200]}); searching the cache")
-                return _local(library, query, limit)
-            except EUtilsError as exc:
-                say(f"PubMed is not reachable ({one_line(str(exc))[:200]}); searching the cache")
-                library.offline = True
-                return _local(library, query, limit)
-            if found.count > len(found.ids):
-                say(f"showing {len(found.ids):,} of {found.count:,} PubMed records, newest first")
-            if not found.ids:
-                return [], False
-            fetched = await library.records(found.ids)
+            found = await library.search_pubmed(query, retmax=limit)
+            if found.error:
+                detail = one_line(found.error)[:200]
+                if found.problem is Problem.REFUSED:
+                    say(f"PubMed refused the query ({detail}); searching the cache")
+                else:
+                    say(f"PubMed is not reachable ({detail}); searching the cache")
+                return (*_local(library, query, limit), True)
+            page = found.value
+            if page.count > len(page.ids):
+                say(f"showing {len(page.ids):,} of {page.count:,} PubMed records, newest first")
+            if not page.ids:
+                return [], False, False
+            fetched = await library.records(page.ids)
             if fetched.error:
                 say(f"some records could not be fetched ({one_line(fetched.error)[:200]})")
             if fetched.missing:
                 say(f"{len(fetched.missing)} record(s) PubMed listed could not be retrieved")
-            return [fetched.records[i] for i in found.ids if i in fetched.records], False
+            return [fetched.records[i] for i in page.ids if i in fetched.records], False, False
         finally:
             await library.aclose()
 

@@ -1,64 +1,53 @@
 """``mscterm topics [--json]``: print the MSC-safety topic map.
 
 For a reader deciding what to fetch or export: every topic id (what ``--topic`` takes), its
-title, how many landmark papers it pins and, when the cache can be read, how many records
-available offline (seed snapshot plus disk cache) belong to it. Offline by nature: it never
-touches the network.
+title, how many landmark papers it pins and how many records available offline belong to it
+(the Library's one topic counter: its landmarks and the fetched records it matches, what
+``export --topic`` writes), and the review, a node of its own. Offline by nature: it never
+touches the network, and never creates a cache just to count it.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from typing import Any
 
-from mscterm import resources
 from mscterm.commands._common import say
 from mscterm.config import Settings
 from mscterm.exitcodes import NOT_FOUND, OK
-from mscterm.model import Record
-from mscterm.topics import REVIEW_ID, TopicMap, TopicsError, count_by_topic, load_topics
+from mscterm.library import Library
+from mscterm.topics import REVIEW_ID, TopicMap, TopicsError
 
 
-def _seed_records() -> dict[str, Record]:
-    """Every record of the shipped seed snapshot (empty if it cannot be read)."""
-    records: dict[str, Record] = {}
-    try:
-        with resources.seed_records_path().open(encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    rec = Record.from_json(json.loads(line))
-                    records[rec.id] = rec
-    except (OSError, ValueError, TypeError):
-        return {}
-    return records
-
-
-def _cached_counts(topic_map: TopicMap, settings: Settings) -> dict[str, int] | None:
-    """Records available offline per topic, or None when the store cannot be used.
-
-    The store is imported lazily and any failure (module not there yet, corrupt cache, a
-    signature that changed) only drops the counts: the map itself must always print.
-    """
-    try:
-        from mscterm.store import RecordStore
-    except Exception:
+def _counts(library: Library) -> dict[str, int] | None:
+    """Records available offline per topic; None (said on stderr) when the cache is unreadable."""
+    sizes = library.topic_sizes()
+    if sizes.error:
+        say(f"warning: records per topic are not counted: {sizes.error}")
         return None
-    records = _seed_records()
-    if settings.cache_dir.is_dir():  # never create a cache just to count it
-        store: Any = None
-        try:
-            store = RecordStore(settings.cache_dir, resources.seed_records_path(), index=False)
-            records.update(store.get_many(list(store.ids())))
-        except Exception:
-            return None
-        finally:
-            if store is not None:
-                with contextlib.suppress(Exception):
-                    store.close()
-    return count_by_topic(topic_map, records.values())
+    return {tid: size.total for tid, size in sizes.value.items()}
+
+
+def _review_node(topic_map: TopicMap) -> dict[str, Any]:
+    """The review's node, as the plain output and the explorer show it."""
+    return {
+        "id": "review",
+        "kind": "review",
+        "pmid": REVIEW_ID,
+        "description": "The seed review, a node of its own: its record, references, "
+        "similar articles and cited by.",
+        "references": list(topic_map.review_references),
+        "children": [],
+    }
+
+
+def _with_kind(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for node in nodes:
+        node["kind"] = "topic"
+        _with_kind(node["children"])
+    return nodes
 
 
 def _print_tree(topic_map: TopicMap, counts: dict[str, int] | None) -> None:
@@ -79,16 +68,21 @@ def _print_tree(topic_map: TopicMap, counts: dict[str, int] | None) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the map as an indented tree, or as JSON with ``--json``."""
+    """Print the map as an indented tree, or as JSON with ``--json`` (the review node last)."""
+    library = Library(settings)
     try:
-        topic_map = load_topics()
+        topic_map = library.topics
     except TopicsError as exc:
         say(str(exc))
         return NOT_FOUND
-    counts = _cached_counts(topic_map, settings)
-    if getattr(args, "json", False):
-        json.dump(topic_map.to_json(counts), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        _print_tree(topic_map, counts)
+    try:
+        counts = _counts(library)
+        if args.json:
+            nodes = [*_with_kind(topic_map.to_json(counts)), _review_node(topic_map)]
+            json.dump(nodes, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            _print_tree(topic_map, counts)
+    finally:
+        library.close()
     return OK

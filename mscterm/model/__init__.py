@@ -37,6 +37,7 @@ from mscterm.model.trial import (
     Trial,
     TrialDesign,
     TrialPublication,
+    TrialsQuery,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "Trial",
     "TrialDesign",
     "TrialPublication",
+    "TrialsQuery",
     "fold_ascii",
     "is_trial_id",
     "parse_any_id",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mscterm.model.trial import TrialsQuery
+
 SCHEMA_VERSION = 2
 """Bump when Record's shape changes; the store then re-fetches instead of misreading old data.
 
@@ -173,3 +175,5 @@ class Topic:
     landmarks: list[str] = field(default_factory=list)
     children: list[Topic] = field(default_factory=list)
     parent: str | None = None
+    trials_query: TrialsQuery | None = None
+    """Its registered trials on ClinicalTrials.gov (None: no trials search for this topic)."""

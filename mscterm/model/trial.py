@@ -107,7 +107,9 @@ class Trial:
     conditions: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)
     sponsor: str | None = None
-    has_results: bool = False
+    has_results: bool | None = False
+    """Whether results are posted; None when the answer did not say (a ``fields=`` request
+    without ``HasResults``)."""
     adverse_events: AdverseEvents | None = None
     publications: list[TrialPublication] = field(default_factory=list)
     source: str = "ctgov"
@@ -142,6 +144,29 @@ class Trial:
             module.other = [_event(e) for e in events.get("other") or []]
             known["adverse_events"] = module
         return cls(**known)
+
+
+@dataclass(slots=True, frozen=True)
+class TrialsQuery:
+    """A ClinicalTrials.gov search in the API's own terms: Essie expressions for its
+    ``query.intr`` (interventions), ``query.cond`` (conditions) and ``query.term`` (any field).
+
+    A topic's ``trials_query`` (topics.toml) is one of these: MSC interventions AND the topic's
+    conditions or safety terms. The API combines the given parameters with AND.
+    """
+
+    intr: str | None = None
+    cond: str | None = None
+    term: str | None = None
+
+    def params(self) -> dict[str, str]:
+        """The request parameters (``query.intr`` …) for the parts that are set."""
+        parts = (("query.intr", self.intr), ("query.cond", self.cond), ("query.term", self.term))
+        return {name: value for name, value in parts if value}
+
+    def to_json(self) -> dict[str, str | None]:
+        """``{"intr": …, "cond": …, "term": …}`` (``mscterm topics --json``)."""
+        return {"intr": self.intr, "cond": self.cond, "term": self.term}
 
 
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:

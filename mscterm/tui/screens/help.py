@@ -1,4 +1,4 @@
-"""The ``?`` screen: every key, and the local search syntax (from :mod:`mscterm.index`)."""
+"""The ``?`` screen: every key, and the local search syntax (from the Library)."""
 
 from __future__ import annotations
 
@@ -30,16 +30,9 @@ KEYS: list[tuple[str, str]] = [
 ]
 
 
-def _query_help() -> str:
-    try:
-        from mscterm.index import QUERY_HELP
-    except ImportError:  # the index module is optional for the help text
-        return 'Words, "phrases", prefix*, ti: au: mesh: year: pmid: doi: fields.'
-    return QUERY_HELP
-
-
-def help_text() -> Text:
-    """The whole help page as plain ``Text`` (no markup anywhere)."""
+def help_text(query_help: str) -> Text:
+    """The whole help page as plain ``Text`` (no markup anywhere); ``query_help`` from the
+    Library (:meth:`~mscterm.library.Library.query_help`)."""
     text = Text()
     text.append("mscterm — keys\n\n", style="bold")
     width = max(len(k) for k, _ in KEYS)
@@ -47,7 +40,7 @@ def help_text() -> Text:
         text.append(f"  {key:<{width}}  ", style="bold")
         text.append(what + "\n")
     text.append("\nLocal search (/)\n\n", style="bold")
-    text.append(_query_help())
+    text.append(query_help)
     text.append("\nLandmark papers are marked ★; RETRACTED papers carry a badge.\n")
     text.append("Press escape, q or ? to close.", style="dim")
     return text
@@ -62,9 +55,13 @@ class HelpScreen(ModalScreen[None]):
         Binding("k,up", "scroll_up", "Up", show=False),
     ]
 
+    def __init__(self, query_help: str) -> None:
+        super().__init__()
+        self._query_help = query_help
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body", classes="dialog"):
-            yield Static(help_text(), id="help-text")
+            yield Static(help_text(self._query_help), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -15,13 +15,11 @@ never fetch: the screen asks these workers, and they hand the results down to th
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from textual import work
 from textual.widgets.tree import TreeNode
 
+from mscterm.results import Answer, Problem
 from mscterm.tui.nodes import GROUP_TITLES, REVIEW_PMID, GroupData, NodeData, RecordData, TopicData
 
 PAGE = 20
@@ -32,15 +30,16 @@ DEBOUNCE = 0.25
 """Seconds the cursor must rest before the highlighted record is fetched (j held down = no I/O)."""
 
 
-async def _call(fn: Callable[..., Awaitable[Any]], *args: Any, refresh: bool, **kw: Any) -> Any:
-    """Call a Library coroutine, passing ``refresh=True`` only when it supports it."""
-    if refresh:
-        try:
-            if "refresh" in inspect.signature(fn).parameters:
-                kw["refresh"] = True
-        except (TypeError, ValueError):
-            pass
-    return await fn(*args, **kw)
+class _Failed(Exception):
+    """A list could not be loaded; the message is the Library's sentence."""
+
+
+def _known_note(group: GroupData, answer: Answer[list[str]]) -> str | None:
+    """The note under the review's references when they are the ones known offline."""
+    known = not answer.ok or answer.warnings  # a failure, or PubMed listed none
+    if not known or group.kind != "references" or group.owner != REVIEW_PMID:
+        return None
+    return "known offline: the first references from the review's page"
 
 
 class LoadersMixin:
@@ -49,11 +48,10 @@ class LoadersMixin:
     @work(thread=True, exclusive=True, group="count", exit_on_error=False)
     def _count_cached(self) -> None:
         """The cache size for the header; listing a big cache takes a moment, so off-thread."""
-        try:
-            count = len(self.library.store)
-        except Exception:
+        counts = self.library.cache_counts()
+        if counts.error:
             return
-        self.app.call_from_thread(self._update_header, count)
+        self.app.call_from_thread(self._update_header, counts.value.fetched)
 
     def _start_group(self, key: str, *, append: bool = False, refresh: bool = False) -> None:
         group = self.tree.group(key)
@@ -110,23 +108,21 @@ class LoadersMixin:
 
     async def _restore_round(self, topics: list[str], groups: list[str]) -> None:
         """One level of :meth:`_restore_lists`: the lists, then one batch of their records."""
-        from mscterm.ncbi.errors import EUtilsError, OfflineError
-
         tree = self.tree
         library = self.library
         errors: list[str] = []
 
         async def topic_page(topic_id: str) -> list[str]:
             key = f"t:{topic_id}/latest"
-            try:
-                latest = await library.topic_latest(topic_id, retmax=PAGE)
-            except OfflineError:
+            answer = await library.topic_latest(topic_id, retmax=PAGE)
+            if answer.problem is Problem.OFFLINE:
                 tree.set_group_state(key, "failed", "offline: not fetched yet")
                 return []
-            except (EUtilsError, OSError) as exc:
-                errors.append(str(exc))
+            if answer.error:
+                errors.append(answer.error)
                 tree.set_group_state(key, "failed", "could not load (see status line)")
                 return []
+            latest = answer.value
             tree.fill_group(key, latest.ids, latest.count)
             tree.set_topic_count(topic_id, latest.count)
             return latest.ids
@@ -135,30 +131,25 @@ class LoadersMixin:
             group = tree.group(key)
             if group is None:
                 return []
-            note = None
-            try:
-                if group.kind == "latest":
-                    found = await library.topic_latest(group.owner, retmax=PAGE)
-                    page, total = found.ids, found.count
-                else:
-                    all_ids = await library.related(group.owner, group.kind)
-                    self._links[key] = all_ids
-                    page, total = all_ids[:PAGE], len(all_ids)
-            except (EUtilsError, OSError) as exc:
-                if group.kind == "references" and group.owner == REVIEW_PMID:
-                    all_ids = list(getattr(library.topics, "review_references", []))
-                    note = "known offline: the first references from the review's page"
-                    self._links[key] = all_ids
-                    page, total = all_ids[:PAGE], len(all_ids)
-                elif isinstance(exc, OfflineError):
-                    tree.set_group_state(key, "failed", "offline: not fetched yet")
-                    return []
-                else:
-                    errors.append(str(exc))
-                    tree.set_group_state(key, "failed", "could not load (see status line)")
-                    return []
-            tree.fill_group(key, page, total, note=note)
-            return page
+            if group.kind == "latest":
+                found = await library.topic_latest(group.owner, retmax=PAGE)
+                answer: Answer[list[str]] = Answer(found.value.ids, found.error, found.problem)
+                total = found.value.count
+            else:
+                answer = await library.related(group.owner, group.kind)
+                total = len(answer.value)
+            if not answer.value and answer.problem is Problem.OFFLINE:
+                tree.set_group_state(key, "failed", "offline: not fetched yet")
+                return []
+            if not answer.value and answer.error:
+                errors.append(answer.error)
+                tree.set_group_state(key, "failed", "could not load (see status line)")
+                return []
+            if group.kind != "latest":
+                self._links[key] = answer.value
+            note = _known_note(group, answer)
+            tree.fill_group(key, answer.value[:PAGE], total, note=note)
+            return answer.value[:PAGE]
 
         for topic_id in topics:
             tree.set_group_state(f"t:{topic_id}/latest", "loading")
@@ -200,21 +191,12 @@ class LoadersMixin:
         tree = self.tree
         landmarks = self.library.topics.landmark_ids(topic_id)
         tree.set_group_state(key, "loading")
-        from mscterm.ncbi.errors import EUtilsError, OfflineError
-
         try:
-            latest = None
-            error = None
-            try:
-                latest = await _call(
-                    self.library.topic_latest, topic_id, retmax=PAGE, refresh=refresh
-                )
-            except OfflineError:
-                pass
-            except (EUtilsError, OSError) as exc:
-                error = str(exc)
+            answer = await self.library.topic_latest(topic_id, retmax=PAGE, refresh=refresh)
+            latest = answer.value if answer.ok else None
+            error = answer.error if answer.problem is not Problem.OFFLINE else None
             ids = landmarks + (latest.ids if latest is not None else [])
-            fetched = await _call(self.library.records, ids, refresh=refresh)
+            fetched = await self.library.records(ids, refresh=refresh)
             self._tried.update(ids)
             if latest is not None:
                 tree.fill_group(key, latest.ids, latest.count)
@@ -248,53 +230,43 @@ class LoadersMixin:
         group = tree.group(key)
         if group is None:
             return
-        from mscterm.ncbi.errors import EUtilsError, OfflineError
-
         start = len(group.ids) if append else 0
+        title = GROUP_TITLES.get(group.kind, group.kind)
         try:
             note = None
             if group.kind == "latest":
-                try:
-                    found = await _call(
-                        self.library.topic_latest,
-                        group.owner,
-                        retstart=start,
-                        retmax=PAGE,
-                        refresh=refresh,
-                    )
-                except OfflineError:
+                found = await self.library.topic_latest(
+                    group.owner, retstart=start, retmax=PAGE, refresh=refresh
+                )
+                if found.problem is Problem.OFFLINE:
                     tree.set_group_state(key, "failed", "offline: not fetched yet")
                     return
-                page, total = found.ids, found.count
+                if found.error:
+                    raise _Failed(found.error)
+                page, total = found.value.ids, found.value.count
             else:
                 all_ids = self._links.get(key) if append else None
                 if all_ids is None:
-                    try:
-                        all_ids = await _call(
-                            self.library.related, group.owner, group.kind, refresh=refresh
-                        )
-                    except (EUtilsError, OSError) as exc:
-                        if group.kind == "references" and group.owner == REVIEW_PMID:
-                            all_ids = list(getattr(self.library.topics, "review_references", []))
-                            note = "known offline: the first references from the review's page"
-                            if not isinstance(exc, OfflineError):
-                                self._fail(f"References: {exc}")
-                        elif isinstance(exc, OfflineError):
-                            tree.set_group_state(key, "failed", "offline: not fetched yet")
-                            return
-                        else:
-                            raise
+                    answer = await self.library.related(group.owner, group.kind, refresh=refresh)
+                    if not answer.value and answer.problem is Problem.OFFLINE:
+                        tree.set_group_state(key, "failed", "offline: not fetched yet")
+                        return
+                    if not answer.value and answer.error:
+                        raise _Failed(answer.error)
+                    note = _known_note(group, answer)
+                    if answer.error and answer.problem is not Problem.OFFLINE:
+                        self._fail(f"{title}: {answer.error}")
+                    all_ids = answer.value
                     self._links[key] = all_ids
                 page = all_ids[start : start + PAGE]
                 total = len(all_ids)
-            fetched = await _call(self.library.records, page, refresh=refresh)
+            fetched = await self.library.records(page, refresh=refresh)
             self._tried.update(page)
             tree.fill_group(key, page, total, append=append, note=note)
             self._refresh_pane({*page, key})
             if fetched.error:
                 self._fail(fetched.error)
             else:
-                title = GROUP_TITLES.get(group.kind, group.kind)
                 self._status(f"{title}: {len(group.ids):,} of {total:,} shown.")
             self._count_cached()
         except asyncio.CancelledError:
@@ -310,7 +282,7 @@ class LoadersMixin:
         if not refresh:
             await asyncio.sleep(DEBOUNCE)
         try:
-            fetched = await _call(self.library.records, [rid], refresh=refresh)
+            fetched = await self.library.records([rid], refresh=refresh)
         except Exception as exc:
             self._tried.add(rid)
             self._fail(f"Could not fetch {rid}: {exc}")
@@ -363,9 +335,7 @@ class LoadersMixin:
         self._counts[topic_id] = counts
         if counts.on_pubmed is not None:
             self.tree.set_topic_count(topic_id, counts.on_pubmed)
-            mark = getattr(self.library, "mark_visited", None)
-            if callable(mark):
-                mark(topic_id)
+            self.library.mark_visited(topic_id)
         if counts.error and not self.library.offline:
             self._status(f"Topic counts: {counts.error}", error=True)
         self._update_header()

@@ -422,7 +422,7 @@ class MainScreen(LoadersMixin, RecordActionsMixin, PaletteMixin, Screen[None]):
     def action_help(self) -> None:
         from mscterm.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self.library.query_help()))
 
     def action_quit(self) -> None:
         self.save_position()

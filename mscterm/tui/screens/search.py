@@ -121,12 +121,11 @@ class SearchScreen(ModalScreen[str | None]):
             self._show([], "")
             self._status("Type to search; enter opens a hit.")
             return
-        try:
-            records = self._library.search_local(query, limit=LIMIT)
-        except Exception as exc:  # a broken index must not take the app down
-            self._status(f"Local search failed: {exc}")
+        found = self._library.search_local(query, limit=LIMIT)
+        if found.error:
+            self._status(f"Local search failed: {found.error}")
             return
-        self._show(records, "in the local cache")
+        self._show(found.value.records, "in the local cache")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._query = event.value
@@ -177,12 +176,12 @@ class SearchScreen(ModalScreen[str | None]):
 
     @work(exclusive=True, group="search-pubmed", exit_on_error=False)
     async def _run_pubmed(self, query: str, retstart: int = 0) -> None:
-        try:
-            found = await self._library.search_pubmed(query, retstart=retstart, retmax=LIMIT)
-            fetched = await self._library.records(found.ids)
-        except Exception as exc:
-            self._status(f"PubMed search failed: {exc}")
+        answer = await self._library.search_pubmed(query, retstart=retstart, retmax=LIMIT)
+        if answer.error:
+            self._status(f"PubMed search failed: {answer.error}")
             return
+        found = answer.value
+        fetched = await self._library.records(found.ids)
         records = [fetched.records[i] for i in found.ids if i in fetched.records]
         hits = self.query_one("#search-hits", OptionList)
         if retstart == 0:

@@ -1,0 +1,61 @@
+"""Exceptions from the clients and the store, turned into what the Library answers instead.
+
+The Library catches failures at its edge and hands the UI a :class:`~mscterm.results.Problem`
+and one sentence. This module is the single place that decides which failure is which, so the
+CLI's exit codes and the TUI's header agree: a network that cannot be reached, a service that
+answered with an error, a refused request, and local storage that cannot be written.
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass
+
+from mscterm.ncbi.errors import ErrorResponse, EUtilsError, NetworkError, OfflineError
+from mscterm.results import Problem
+
+OFFLINE_SENTENCE = "mscterm is offline; showing cached records only"
+"""What an answer says when the network was needed but mscterm is offline."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A classified failure: its kind and the sentence a user reads."""
+
+    problem: Problem
+    sentence: str
+
+
+def is_disk_full(exc: OSError) -> bool:
+    """ENOSPC/EDQUOT, or the store's own sentence for a full disk.
+
+    The store reports a full disk as a ``StoreError`` whose sentence starts "no space left"
+    (SQLite's SQLITE_FULL carries no errno).
+    """
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "no space left" in str(exc).lower()
+
+
+def storage_sentence(exc: OSError) -> str:
+    """One sentence for a storage failure; a full disk always says "disk full" first."""
+    if exc.strerror:  # an OS error: "No space left on device: /path", not "[Errno 28] …"
+        text = exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    else:
+        text = str(exc) or type(exc).__name__
+    return f"disk full: {text}" if is_disk_full(exc) else text
+
+
+def classify(exc: BaseException) -> Failure | None:
+    """The failure ``exc`` stands for; ``None`` when it is none of ours (a bug: re-raise it)."""
+    if isinstance(exc, OfflineError):
+        return Failure(Problem.OFFLINE, str(exc) or OFFLINE_SENTENCE)
+    if isinstance(exc, NetworkError):
+        return Failure(Problem.NETWORK, str(exc))
+    if isinstance(exc, ErrorResponse):
+        return Failure(Problem.REFUSED, str(exc))
+    if isinstance(exc, EUtilsError):
+        return Failure(Problem.SERVER, str(exc))
+    if isinstance(exc, OSError):
+        return Failure(Problem.STORAGE, storage_sentence(exc))
+    return None

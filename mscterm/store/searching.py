@@ -1,0 +1,200 @@
+"""The search index's life beside the records: opened on first need, fed, checked, replaced.
+
+The records are the truth and the index is derived from them, so a damaged index file is moved
+aside (kept for inspection) and rebuilt from the records, and an index that failed to take a
+batch is repaired by ``verify``. A full disk is not damage: the index is kept as it is and the
+caller gets a :class:`StoreError` saying "disk full". The seed snapshot gets a small in-memory
+index of its own, so a fresh install answers the full query language offline too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from mscterm.model import Record
+from mscterm.store.errors import Finding, StoreError
+from mscterm.store.fts import IndexCorruptError, SearchIndex
+from mscterm.store.recovery import aside, is_corruption
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _damaged(exc: BaseException) -> bool:
+    return isinstance(exc, IndexCorruptError) or is_corruption(exc)
+
+
+class IndexKeeper:
+    """One shared connection to the index file (the TUI's worker threads included)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        records: Callable[[], Iterable[Record]],
+        ids: Callable[[], list[str]],
+        warn: Callable[[str], None],
+    ) -> None:
+        self.path = Path(path)
+        self._records = records
+        self._ids = ids
+        self._warn = warn
+        self._index: SearchIndex | None = None
+        self._seed_index: SearchIndex | None = None
+        self._replaced: str | None = None
+        # SQLite transactions on one connection must not interleave.
+        self._lock = threading.RLock()
+
+    def _open(self) -> SearchIndex:
+        if self._index is None:
+            try:
+                self._index = SearchIndex(self.path)
+            except Exception as exc:
+                if not _damaged(exc):
+                    raise
+                self._index = self._replace()
+        return self._index
+
+    def _replace(self) -> SearchIndex:
+        """Move a damaged index file aside and build a new one from the cached records."""
+        self._close_index()
+        target = aside(self.path)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.path, target)
+        for suffix in _SIDE_FILES:
+            with contextlib.suppress(OSError):
+                os.unlink(f"{self.path}{suffix}")
+        index = SearchIndex(self.path)
+        index.rebuild(self._records())
+        self._replaced = (
+            f"the search index was damaged and has been moved aside to {target}; "
+            "it was rebuilt from the cache"
+        )
+        self._warn(self._replaced)
+        return index
+
+    def search(self, query: str, limit: int = 20, *, prefix_last: bool = False) -> list[str]:
+        """Ids of the best matches; a damaged index is rebuilt, not raised."""
+        with self._lock:
+            try:
+                return self._open().search(query, limit, prefix_last=prefix_last)
+            except Exception as exc:
+                if not _damaged(exc):
+                    raise
+                self._index = self._replace()
+                return self._index.search(query, limit, prefix_last=prefix_last)
+
+    def feed(self, records: list[Record], dropped: list[str]) -> None:
+        """Index newly stored records (and forget superseded ones).
+
+        The records are already safe on disk: a full disk raises a :class:`StoreError` saying
+        so; any other failure only leaves a warning (``verify`` rebuilds the index).
+        """
+        if not (records or dropped):
+            return
+        with self._lock:
+            try:
+                try:
+                    self._feed(self._open(), records, dropped)
+                except Exception as exc:
+                    if not _damaged(exc):
+                        raise
+                    self._index = self._replace()
+            except StoreError as exc:
+                if exc.disk_full:
+                    raise StoreError(
+                        f"{exc}; the records were cached, the search index lacks them until "
+                        "'mscterm cache verify' runs with space free",
+                        disk_full=True,
+                    ) from None
+                self._warn_not_updated(exc)
+            except Exception as exc:
+                self._warn_not_updated(exc)
+
+    def _warn_not_updated(self, exc: BaseException) -> None:
+        self._warn(
+            f"the search index could not be updated ({type(exc).__name__}: {exc}); "
+            "'mscterm cache verify' rebuilds it"
+        )
+
+    @staticmethod
+    def _feed(index: SearchIndex, records: list[Record], dropped: list[str]) -> None:
+        if records:
+            index.add(records)
+        if dropped:
+            index.remove(dropped)
+
+    def verify(self) -> list[Finding]:
+        """Compare the index's ids with the store's and rebuild the index when they differ."""
+        with self._lock:
+            return self._verify()
+
+    def _verify(self) -> list[Finding]:
+        self._replaced = None
+        try:
+            index = self._open()
+        except Exception as exc:
+            return [Finding(f"the search index cannot be opened ({exc})", False)]
+        findings: list[Finding] = [Finding(self._replaced)] if self._replaced else []
+        stored = set(self._ids())
+        try:
+            indexed = set(index.ids())
+        except Exception as exc:
+            if not _damaged(exc):
+                return [*findings, Finding(f"the search index cannot be read ({exc})", False)]
+            try:
+                self._index = self._replace()
+            except Exception as exc2:
+                return [*findings, Finding(f"the search index cannot be rebuilt ({exc2})", False)]
+            return [*findings, Finding(self._replaced or "the search index was rebuilt")]
+        if indexed != stored:
+            try:
+                index.rebuild(self._records())
+            except Exception as exc:
+                return [*findings, Finding(f"the search index could not be rebuilt ({exc})", False)]
+            parts = []
+            if stored - indexed:
+                parts.append(f"lacked {len(stored - indexed)} cached record(s)")
+            if indexed - stored:
+                parts.append(f"held {len(indexed - stored)} record(s) no longer cached")
+            findings.append(Finding(f"the search index {' and '.join(parts)}; it was rebuilt"))
+        return findings
+
+    def clear(self) -> None:
+        """Empty the index (a rebuild with nothing; a file that cannot be opened is deleted)."""
+        with self._lock:
+            self._close_index()
+            if not any(Path(f"{self.path}{s}").exists() for s in ("", *_SIDE_FILES[:2])):
+                return
+            try:
+                with SearchIndex(self.path) as index:
+                    index.rebuild([])
+            except Exception:
+                for suffix in ("", *_SIDE_FILES):
+                    with contextlib.suppress(OSError):
+                        os.unlink(f"{self.path}{suffix}")
+
+    def search_seed(self, records: Callable[[], list[Record]], query: str, limit: int) -> list[str]:
+        """Matches among the seed snapshot's records, from a small in-memory index built once."""
+        with self._lock:
+            if self._seed_index is None:
+                index = SearchIndex(Path(":memory:"))
+                index.add(records())
+                self._seed_index = index
+            return self._seed_index.search(query, limit)
+
+    def _close_index(self) -> None:
+        if self._index is not None:
+            with contextlib.suppress(Exception):
+                self._index.close()
+            self._index = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_index()
+            if self._seed_index is not None:
+                self._seed_index.close()
+                self._seed_index = None
