@@ -325,14 +325,13 @@ def test_ids_and_annotations_for_exports(library: Library) -> None:
     assert set(rows) == {"90000001", "doi:10.5555/test.21"}
 
 
-def test_a_registered_trial_is_screened_through_the_librarys_trial_cache(
+def test_a_registered_trial_is_screened_from_the_trial_cache(
     library: Library,
 ) -> None:
     from tests.conftest import make_trial
 
     with pytest.raises(ScreeningError, match="unknown id: NCT99000001"):
         library.screening.decide(["NCT99000001"], "include")
-    trials = {"NCT99000001": make_trial(1)}
-    library.cached_trial = trials.get  # type: ignore[attr-defined]
-    (d,) = library.screening.decide(["NCT99000001"], "maybe")
+    library.store.put_trials([make_trial(1)])
+    (d,) = library.screening.decide(["nct99000001".upper()], "maybe")
     assert d.record.title == "Fictional mesenchymal stromal cell trial 1" and d.record.year == 2016

@@ -76,9 +76,11 @@ class LibrarySource:
         return record_snapshot(record, self._topics_of(record, rid))
 
     def _trial_snapshot(self, nct: str) -> Snapshot | None:
-        # Trials come from the Library's trial cache once it has one (issue 17): a cached,
-        # network-free ``cached_trial(nct)`` is all screening needs.
-        lookup = getattr(self.library, "cached_trial", None)
+        # A registered trial as cached (no network): the Library's own getter when it has one,
+        # else the store's.
+        lookup = getattr(self.library, "cached_trial", None) or getattr(
+            self.library.store, "get_trial", None
+        )
         trial: Any = lookup(nct) if callable(lookup) else None
         if trial is None:
             return None
