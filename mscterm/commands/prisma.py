@@ -31,7 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         say(str(exc))
         return BAD_INPUT
     finally:
-        library.store.close()
+        library.close()
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerows(counts.csv_rows())

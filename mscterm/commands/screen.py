@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         say(str(exc))
         return BAD_INPUT
     finally:
-        library.store.close()
+        library.close()
     what = decision or "cleared"
     reviewer = written[0].reviewer if written else settings.reviewer
     n = len(written)

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         say(str(exc))
         return BAD_INPUT
     finally:
-        library.store.close()
+        library.close()
 
 
 def _decisions(screening: Screening, args: argparse.Namespace, settings: Settings) -> int:
