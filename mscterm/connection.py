@@ -94,15 +94,19 @@ class Connection:
     def answer(
         self, value: T, failure: Failure | None = None, warnings: Iterable[str] = ()
     ) -> Answer[T]:
-        """An answer carrying the failure (if any) and the current offline state."""
-        # TODO(h-net): add the client's drain_warnings() (ids dropped, Retry-After capped).
+        """An answer carrying the failure (if any), the current offline state, and every
+        warning since the last answer (the client's too: ids dropped, a Retry-After capped)."""
         return Answer(
             value,
             error=failure.sentence if failure else None,
             problem=failure.problem if failure else None,
             offline=self._offline,
-            warnings=list(warnings),
+            warnings=[*warnings, *self.drain_warnings()],
         )
+
+    def drain_warnings(self) -> list[str]:
+        """What the client worked around since it was last asked (empty before any request)."""
+        return self._client.drain_warnings() if self._client is not None else []
 
     async def aclose(self) -> None:
         """Close the client (a later request opens a new one)."""

@@ -11,7 +11,13 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
-from mscterm.ncbi.errors import ErrorResponse, EUtilsError, NetworkError, OfflineError
+from mscterm.net.errors import (
+    ErrorResponse,
+    NetworkError,
+    OfflineError,
+    ServiceError,
+    UnusableURLError,
+)
 from mscterm.results import Problem
 
 OFFLINE_SENTENCE = "mscterm is offline; showing cached records only"
@@ -27,14 +33,8 @@ class Failure:
 
 
 def is_disk_full(exc: OSError) -> bool:
-    """ENOSPC/EDQUOT, or the store's own sentence for a full disk.
-
-    The store reports a full disk as a ``StoreError`` whose sentence starts "no space left"
-    (SQLite's SQLITE_FULL carries no errno).
-    """
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    return "no space left" in str(exc).lower()
+    """ENOSPC/EDQUOT, or the store's flag for a full disk (SQLite's SQLITE_FULL has no errno)."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT) or bool(getattr(exc, "disk_full", False))
 
 
 def storage_sentence(exc: OSError) -> str:
@@ -54,8 +54,17 @@ def classify(exc: BaseException) -> Failure | None:
         return Failure(Problem.NETWORK, str(exc))
     if isinstance(exc, ErrorResponse):
         return Failure(Problem.REFUSED, str(exc))
-    if isinstance(exc, EUtilsError):
+    if isinstance(exc, UnusableURLError):
+        return Failure(Problem.INPUT, str(exc))
+    if isinstance(exc, ServiceError):
         return Failure(Problem.SERVER, str(exc))
     if isinstance(exc, OSError):
-        return Failure(Problem.STORAGE, storage_sentence(exc))
+        return storage_failure(exc)
     return None
+
+
+def storage_failure(exc: OSError) -> Failure:
+    """A storage failure; a cache path that cannot hold a cache (a file where the folder
+    belongs) is bad input (exit 2), every other one local storage failing (exit 4)."""
+    problem = Problem.INPUT if getattr(exc, "bad_path", False) else Problem.STORAGE
+    return Failure(problem, storage_sentence(exc))

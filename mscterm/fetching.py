@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from mscterm.model import Record
+from mscterm.model import PMID_RE, Record
 from mscterm.results import Fetched
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ async def fetch_records(
             result.error, result.problem = failure.sentence, failure.problem
     result.missing = [rid for rid in wanted if rid not in result.records]
     result.offline = connection.offline
+    result.warnings.extend(connection.drain_warnings())
     return result
 
 
@@ -90,14 +91,14 @@ def _plan(
     to_fetch = [
         rid
         for rid in wanted
-        if rid.isdigit()
+        if PMID_RE.match(rid)
         and (refresh or not full(rid))
         and (refresh or not store.recently_missing(rid))
     ]
     unresolved = [
         rid
         for rid in wanted
-        if not rid.isdigit()
+        if not PMID_RE.match(rid)
         and not full(rid)
         and needs_resolution(have.get(rid))
         and not store.recently_missing(rid)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, TypeVar
 
-from mscterm.failures import storage_sentence
+from mscterm.failures import storage_failure, storage_sentence
 from mscterm.results import (
     Answer,
     CacheCheck,
@@ -37,7 +37,8 @@ T = TypeVar("T")
 
 
 def _storage(exc: OSError, empty: T) -> Answer[T]:
-    return Answer(empty, error=storage_sentence(exc), problem=Problem.STORAGE)
+    failure = storage_failure(exc)
+    return Answer(empty, error=failure.sentence, problem=failure.problem)
 
 
 def _input(sentence: str, empty: T) -> Answer[T]:

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO, TypeVar
 
 from mscterm.config import Settings
 from mscterm.connection import Connection, Listener
-from mscterm.failures import Failure, storage_sentence
+from mscterm.failures import storage_failure
 from mscterm.housekeeping import CacheUpkeep
 from mscterm.localsearch import LocalSearch
 from mscterm.membership import LazyMembership
@@ -34,7 +34,6 @@ from mscterm.results import (
     ImportCounts,
     LibraryStatus,
     LocalHits,
-    Problem,
     SearchPage,
     TopicCounts,
     TopicSize,
@@ -57,8 +56,7 @@ def _today() -> str:
     return _dt.date.today().strftime("%Y/%m/%d")
 
 
-def _storage(exc: OSError) -> Failure:
-    return Failure(Problem.STORAGE, storage_sentence(exc))
+_storage = storage_failure
 
 
 class Library:
@@ -191,7 +189,6 @@ class Library:
 
     def close(self) -> None:
         """Close the store and the search indexes (enough for work that never went online)."""
-        self._local.close()
         if self._store is not None:
             self._store.close()
 
@@ -270,7 +267,7 @@ class Library:
 
     def query_help(self) -> str:
         """The local search syntax, for help screens."""
-        from mscterm.index import QUERY_HELP
+        from mscterm.store import QUERY_HELP
 
         return QUERY_HELP
 

@@ -1,23 +1,21 @@
 """Offline search for the Library: the cache's full-text index, then the shipped seed snapshot.
 
-The seed (the review and the landmarks) is searched with the same query language through a
-small in-memory index, so a fresh install answers ``au:rubio`` offline too. Failures of the
-index become a sentence (:attr:`Problem.STORAGE`), never an exception.
+The seed (the review and the landmarks) is searched with the same query language (the store
+keeps a small in-memory index of it), so a fresh install answers ``au:rubio`` offline too.
+Failures of the index become a sentence (:attr:`Problem.STORAGE`), never an exception.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mscterm.failures import storage_sentence
+from mscterm.failures import storage_failure
 from mscterm.model import Record
 from mscterm.results import Answer, LocalHits, Problem
 
 if TYPE_CHECKING:
-    from mscterm.index import SearchIndex
     from mscterm.store import RecordStore
 
 DAMAGED = "the local search index is damaged; run 'mscterm cache verify' to rebuild it"
@@ -28,11 +26,10 @@ class LocalSearch:
 
     def __init__(self, store: Callable[[], RecordStore]) -> None:
         self._open_store = store
-        self._seed: SearchIndex | None = None
 
     def search(self, query: str, limit: int) -> Answer[LocalHits]:
         """Up to ``limit`` hits, best first; ``total`` when every match is among them."""
-        from mscterm.index import IndexCorruptError
+        from mscterm.store import IndexCorruptError
 
         try:
             hits = self._hits(query, limit)
@@ -44,7 +41,8 @@ class LocalSearch:
         except sqlite3.DatabaseError:
             return Answer(LocalHits(), error=DAMAGED, problem=Problem.STORAGE)
         except OSError as exc:
-            return Answer(LocalHits(), error=storage_sentence(exc), problem=Problem.STORAGE)
+            failure = storage_failure(exc)
+            return Answer(LocalHits(), error=failure.sentence, problem=failure.problem)
         # Fewer hits than asked means both indexes gave every match they have.
         # TODO(h-store): the index's total match count and a hint for an unknown field
         # prefix or a bad value (issue 15 item 9) fill ``total``/``hint`` for full pages.
@@ -59,7 +57,7 @@ class LocalSearch:
         if len(hits) >= limit:
             return hits
         seen = {rec.id for rec in hits} | {rec.pmid for rec in hits if rec.pmid}
-        for rid in self._seed_index(store).search(query, limit=limit):
+        for rid in store.search_seed(query, limit=limit):
             rec = store.get(rid)
             if rec is None or rec.id in seen or (rec.pmid and rec.pmid in seen):
                 continue
@@ -68,19 +66,3 @@ class LocalSearch:
             if len(hits) >= limit:
                 break
         return hits
-
-    def _seed_index(self, store: RecordStore) -> SearchIndex:
-        """The seed snapshot in an in-memory search index (about 10 ms to build, once)."""
-        if self._seed is None:
-            from mscterm.index import SearchIndex
-
-            index = SearchIndex(Path(":memory:"))
-            index.add(store.seed_records())
-            self._seed = index
-        return self._seed
-
-    def close(self) -> None:
-        """Drop the in-memory seed index."""
-        if self._seed is not None:
-            self._seed.close()
-            self._seed = None

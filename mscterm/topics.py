@@ -26,7 +26,6 @@ Rules, as DESIGN.md's "Topics" section describes them:
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
@@ -483,18 +482,15 @@ def _topic(data: Any, parent: str | None, where: str, default_intr: str = "") ->
 
 def _read_seed(path: Path, wanted: set[str]) -> dict[str, Record]:
     """The records of the seed snapshot whose ids are wanted (landmarks); {} if it is absent."""
-    found: dict[str, Record] = {}
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for line in fh:
-                if not line.strip():
-                    continue
-                data = json.loads(line)
-                if data.get("id") in wanted:
-                    found[data["id"]] = Record.from_json(data)
-    except (OSError, ValueError, TypeError):
-        return {}
-    return found
+    return {rid: rec for rid, rec in read_seed_records(path).items() if rid in wanted}
+
+
+def read_seed_records(path: Path | None = None) -> dict[str, Record]:
+    """Every record of the seed snapshot (default: the shipped one), by id, validated by the
+    store's one seed reader; lines that are not sound records are skipped."""
+    from mscterm.store.seed import read_seed
+
+    return read_seed(path or resources.seed_records_path()).records
 
 
 def load_topics(

@@ -207,10 +207,10 @@ def test_cache_stats_in_a_real_process(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [["stats"], ["verify"], ["clear", "--yes"], ["export", "-"]])
-def test_an_unusable_cache_is_one_line_and_exit_4(env: Path, capsys, command: list[str]) -> None:
+def test_an_unusable_cache_is_one_line_and_exit_2(env: Path, capsys, command: list[str]) -> None:
     env.mkdir()
     (env / "records").write_text("a file where the records folder belongs")
-    assert run_cli(env, *command) == 4  # DESIGN.md: local storage failed
+    assert run_cli(env, *command) == 2  # issue 14: a path that cannot hold a cache is bad input
     err = capsys.readouterr().err
     assert err.startswith("mscterm: ") and err.count("\n") == 1
     assert "not a folder" in err and "Traceback" not in err

@@ -418,13 +418,14 @@ async def test_an_unusable_cache_is_a_sentence_not_an_exception(offline_settings
     (offline_settings.cache_dir / "records").write_text("not a folder")
     lib = Library(offline_settings)
     opened = lib.open()
-    assert opened.problem is Problem.STORAGE and "not a folder" in (opened.error or "")
+    # A file where the cache's folder belongs is bad input (issue 14: one line, exit 2).
+    assert opened.problem is Problem.INPUT and "not a folder" in (opened.error or "")
     got = await lib.records(["90000001"])
-    assert got.problem is Problem.STORAGE and got.missing == ["90000001"]
-    assert lib.search_local("stem").problem is Problem.STORAGE
-    assert lib.cache_stats().problem is Problem.STORAGE
+    assert got.problem is Problem.INPUT and got.missing == ["90000001"]
+    assert lib.search_local("stem").problem is Problem.INPUT
+    assert lib.cache_stats().problem is Problem.INPUT
     sizes = lib.topic_sizes()
-    assert sizes.problem is Problem.STORAGE and sizes.value["cryopreservation"].landmarks > 0
+    assert sizes.problem is Problem.INPUT and sizes.value["cryopreservation"].landmarks > 0
     assert lib.get("15833829") is None and lib.cached(["15833829"]) == {}  # reads: no exception
 
 

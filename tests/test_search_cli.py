@@ -169,7 +169,7 @@ def test_damaged_index_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "index" in err
 
 
-def test_an_unusable_cache_is_one_line_and_exit_4(
+def test_an_unusable_cache_is_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "cache"
@@ -178,7 +178,7 @@ def test_an_unusable_cache_is_one_line_and_exit_4(
     for offline in (["--offline"], ["--eutils-url", UNREACHABLE_URL]):
         code = main(["search", "zyxoplasty", "--cache-dir", str(path), *offline])
         err = capsys.readouterr().err
-        assert code == 4
+        assert code == 2  # issue 14: a path that cannot hold a cache is bad input
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
         assert err.startswith("mscterm: ") and "not a folder" in err
 

@@ -16,7 +16,7 @@ from mscterm.config import Settings
 from mscterm.library import Library
 from mscterm.model import Record
 from mscterm.tui.app import MscApp
-from mscterm.tui.nodes import GroupData, RecordData, TopicData
+from mscterm.tui.nodes import RecordData, TopicData
 from mscterm.tui.screens.help import HelpScreen
 from mscterm.tui.screens.main import MainScreen
 from mscterm.tui.screens.search import SearchScreen
@@ -48,7 +48,8 @@ def screen_text(app: MscApp) -> str:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let workers finish (a cancelled one counts as finished) and the screen repaint."""
+    """Let workers finish (a cancelled one counts as finished), their answers be handled and the
+    screen repaint."""
     from textual.worker import WorkerCancelled, WorkerFailed
 
     await pilot.pause()
@@ -57,6 +58,7 @@ async def settle(pilot: Pilot) -> None:
             await pilot.app.workers.wait_for_complete()
         except (WorkerCancelled, WorkerFailed):
             continue
+        await pilot.pause()  # the workers' messages are handled (and may start more work)
         if not any(w.is_running for w in pilot.app.workers):
             break
     await pilot.pause()
@@ -69,13 +71,18 @@ def main_screen(app: MscApp) -> MainScreen:
 
 
 def tree_of(app: MscApp) -> TopicTree:
-    return main_screen(app).tree
+    return main_screen(app).topic_tree
+
+
+def drawn(tree: TopicTree, node) -> str:
+    """A node's label as the tree draws it (marks and badges included)."""
+    return tree.label_of(node).plain
 
 
 def labels_under(tree: TopicTree, key: str) -> list[str]:
     node = tree.node_by_key(key)
     assert node is not None, key
-    return [child.label.plain for child in node.children]
+    return [drawn(tree, child) for child in node.children]
 
 
 def pane_text(app: MscApp) -> str:
@@ -128,7 +135,7 @@ async def test_first_frame_offline_shows_review_and_every_topic(offline_settings
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         tree = tree_of(app)
-        top = [n.label.plain for n in tree.root.children]
+        top = [drawn(tree, n) for n in tree.root.children]
         assert top[0].startswith("Review: Wang")
         roots = [t.title for t in app.library.topics.roots]
         assert len(top) == 1 + len(roots) == 11
@@ -161,7 +168,7 @@ async def test_navigation_j_k_enter_and_landmarks_first(offline_settings: Settin
         await pilot.press("j")
         assert isinstance(tree.cursor_node.data, RecordData)
         await pilot.press("k", "k")
-        assert tree.cursor_node.label.plain.startswith("Review")
+        assert drawn(tree, tree.cursor_node).startswith("Review")
         await pilot.press("l")  # l expands
         assert tree.cursor_node.is_expanded
         await pilot.press("h")  # h collapses
@@ -195,10 +202,10 @@ async def test_review_references_offline_come_from_the_seed(offline_settings: Se
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")  # expand the review
         await settle(pilot)
-        refs = app.main.tree.node_by_key("review/references")
+        refs = app.main.topic_tree.node_by_key("review/references")
         refs.expand()
         await settle(pilot)
-        labels = labels_under(app.main.tree, "review/references")
+        labels = labels_under(app.main.topic_tree, "review/references")
         assert any(label.startswith("Hayes") for label in labels)
         assert len([lab for lab in labels if "known offline" not in lab]) == 5
 
@@ -212,7 +219,7 @@ async def test_marks_expanded_and_cursor_persist_across_runs(offline_settings: S
         await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
         await pilot.press("space")
         await pilot.pause()
-        assert tree_of(app).cursor_node.label.plain.startswith("●")
+        assert drawn(tree_of(app), tree_of(app).cursor_node).startswith("●")
         await pilot.press("q")
     assert app.library.state.marks == [RUBIO]
 
@@ -222,7 +229,7 @@ async def test_marks_expanded_and_cursor_persist_across_runs(offline_settings: S
         tree = tree_of(app2)
         assert tree.node_by_key(f"t:{TOPIC}").is_expanded
         assert tree.cursor_node.data.key == f"t:{TOPIC}/{RUBIO}"
-        assert tree.cursor_node.label.plain.startswith("●")
+        assert drawn(tree, tree.cursor_node).startswith("●")
         assert "marked for export" in pane_text(app2)
         assert "1 marked" in screen_text(app2)
         await pilot.press("space")  # unmark
@@ -233,11 +240,11 @@ async def test_marks_expanded_and_cursor_persist_across_runs(offline_settings: S
 SECOND = "cryopreservation"
 
 
-def list_state(tree: TopicTree, key: str) -> tuple[str, list[str]]:
+def list_state(app: MscApp, key: str) -> tuple[str, list[str]]:
     """A list's state and its ids (sorted: the stand-in orders hits by its own dates)."""
-    group = tree.group(key)
-    assert group is not None, key
-    return group.state, sorted(group.ids)
+    lst = main_screen(app).explorer.lists.get(key)
+    assert lst is not None, key
+    return lst.state, sorted(lst.ids)
 
 
 async def test_every_restored_topic_reloads_its_latest_in_one_batch(
@@ -263,10 +270,10 @@ async def test_every_restored_topic_reloads_its_latest_in_one_batch(
     async with app2.run_test(size=SIZE) as pilot:
         await settle(pilot)
         tree = tree_of(app2)
-        assert list_state(tree, f"t:{TOPIC}/latest") == ("loaded", ["90000001", "90000002"])
-        assert list_state(tree, f"t:{SECOND}/latest") == ("loaded", ["90000003", "90000004"])
-        assert tree.node_by_key(f"t:{TOPIC}/latest").label.plain == "Latest on PubMed (2)"
-        text = " ".join(n.label.plain for n in tree.iter_nodes())
+        assert list_state(app2, f"t:{TOPIC}/latest") == ("loaded", ["90000001", "90000002"])
+        assert list_state(app2, f"t:{SECOND}/latest") == ("loaded", ["90000003", "90000004"])
+        assert drawn(tree, tree.node_by_key(f"t:{TOPIC}/latest")) == "Latest on PubMed (2)"
+        text = " ".join(drawn(tree, n) for n in tree.iter_nodes())
         assert "expand again to load" not in text
     assert len(searches(eutils_server, topic_query(library, TOPIC))) == 1
     assert len(searches(eutils_server, topic_query(library, SECOND))) == 1
@@ -298,7 +305,7 @@ async def test_restored_topics_show_cached_lists_without_the_network(
         await settle(pilot)
         tree = tree_of(app2)
         for topic, ids in ((TOPIC, ["90000001", "90000002"]), (SECOND, ["90000003", "90000004"])):
-            assert list_state(tree, f"t:{topic}/latest") == ("loaded", ids)
+            assert list_state(app2, f"t:{topic}/latest") == ("loaded", ids)
             latest = tree.node_by_key(f"t:{topic}/latest")
             latest.expand()
             await settle(pilot)
@@ -400,7 +407,7 @@ async def test_expanding_a_topic_is_one_esearch_and_one_efetch_batch(
         assert {"90000001", "90000002", "90000003", RUBIO} <= set(sent)
         tree = tree_of(app)
         latest = tree.node_by_key(f"t:{TOPIC}/latest")
-        assert latest.label.plain == "Latest on PubMed (3)"
+        assert drawn(tree, latest) == "Latest on PubMed (3)"
         latest.expand()
         await settle(pilot)
         labels = labels_under(tree, f"t:{TOPIC}/latest")
@@ -421,27 +428,22 @@ async def test_latest_pages_on_with_more(settings: Settings, eutils_server: EUti
     eutils_server.set_search(query, ids, count=10)
     app = MscApp(library)
     async with app.run_test(size=SIZE) as pilot:
-        from mscterm.tui.screens import loaders as loaders_module
-
-        loaders_module.PAGE = 4
-        try:
-            await pilot.press("j", "enter")
-            await settle(pilot)
-            tree = tree_of(app)
-            tree.node_by_key(f"t:{TOPIC}/latest").expand()
-            await settle(pilot)
-            labels = labels_under(tree, f"t:{TOPIC}/latest")
-            assert labels[-1] == "more… (4 of 10)"
-            await goto_key(pilot, f"t:{TOPIC}/latest/more")
-            await pilot.press("enter")
-            await settle(pilot)
-            labels = labels_under(tree, f"t:{TOPIC}/latest")
-            assert labels[-1] == "more… (8 of 10)"
-            # The cursor lands on the first record of the new page, not on a removed node.
-            fifth = tree.node_by_key(f"t:{TOPIC}/latest").children[4]
-            assert tree.cursor_node is fifth and isinstance(fifth.data, RecordData)
-        finally:
-            loaders_module.PAGE = 20
+        main_screen(app).explorer.page = 4
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        tree = tree_of(app)
+        tree.node_by_key(f"t:{TOPIC}/latest").expand()
+        await settle(pilot)
+        labels = labels_under(tree, f"t:{TOPIC}/latest")
+        assert labels[-1] == "more… (4 of 10)"
+        await goto_key(pilot, f"t:{TOPIC}/latest/more")
+        await pilot.press("enter")
+        await settle(pilot)
+        labels = labels_under(tree, f"t:{TOPIC}/latest")
+        assert labels[-1] == "more… (8 of 10)"
+        # The cursor lands on the first record of the new page, not on a removed node.
+        fifth = tree.node_by_key(f"t:{TOPIC}/latest").children[4]
+        assert tree.cursor_node is fifth and isinstance(fifth.data, RecordData)
 
 
 async def test_similar_and_cited_by_come_from_elink(
@@ -483,7 +485,7 @@ async def test_topic_overview_counts_arrive_in_the_background(
         assert "4,321 on PubMed" in text
         assert "Evidence mix" in text and "Publications per year" in text
         assert "RETRACTED Rubio" in text
-        assert "4,321" in tree_of(app).cursor_node.label.plain
+        assert "4,321" in drawn(tree_of(app), tree_of(app).cursor_node)
 
 
 # -- faults --------------------------------------------------------------------------------------
@@ -551,8 +553,8 @@ async def test_hostile_text_is_shown_literally(settings: Settings, eutils_server
         tree.node_by_key(f"t:{TOPIC}/latest").expand()
         await settle(pilot)
         key = f"t:{TOPIC}/latest/{HOSTILE_PMID}"
-        label = tree.node_by_key(key).label.plain
-        assert label.startswith("[bold red]Evil[/]")
+        shown = drawn(tree, tree.node_by_key(key))
+        assert shown.startswith("[bold red]Evil[/]")
         await goto_key(pilot, key)
         await settle(pilot)
         text = pane_text(app)
@@ -587,7 +589,7 @@ async def test_help_screen_opens_and_closes(offline_settings: Settings):
 
 
 def test_help_text_lists_every_key_and_the_search_syntax(offline_settings: Settings):
-    from mscterm.index import QUERY_HELP
+    from mscterm.store import QUERY_HELP
     from mscterm.tui.screens.help import help_text
 
     text = help_text(Library(offline_settings).query_help()).plain
@@ -604,15 +606,15 @@ async def test_filter_shows_matching_references_and_escape_restores(offline_sett
         await pilot.press(*"rubio")
         await pilot.pause()
         tree = tree_of(app)
-        shown = [n.label.plain for n in tree.iter_nodes()]
+        shown = [drawn(tree, n) for n in tree.iter_nodes()]
         records = [n for n in tree.iter_nodes() if isinstance(n.data, RecordData)]
-        assert records and all("Rubio" in n.label.plain for n in records)
+        assert records and all("Rubio" in drawn(tree, n) for n in records)
         assert "Cryopreservation" not in " ".join(shown)
         await pilot.press("enter")  # back to the tree, filter kept
         assert tree.has_focus
         await pilot.press("escape")
         await pilot.pause()
-        top = [n.label.plain for n in tree.root.children]
+        top = [drawn(tree, n) for n in tree.root.children]
         assert len(top) == 11
         assert not tree.filter_text
 
@@ -739,10 +741,10 @@ async def test_pubmed_search_pages_on_with_more(
 async def test_command_palette_goes_to_a_pmid(offline_settings: Settings):
     app = MscApp(Library(offline_settings))
     async with app.run_test(size=SIZE) as pilot:
-        main_screen(app).goto_id(RUBIO)
+        main_screen(app).navigator.goto_id(RUBIO)
         await settle(pilot)
         assert "Spontaneous human adult stem cell transformation" in pane_text(app)
-        main_screen(app).goto_id("not-an-id")
+        main_screen(app).navigator.goto_id("not-an-id")
         await pilot.pause()
         assert any("not a PMID" in n for n in notifications(app))
 
@@ -752,7 +754,7 @@ async def test_go_to_moves_the_tree_cursor_to_the_record(offline_settings: Setti
     app = MscApp(Library(offline_settings))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        main_screen(app).goto_id(RUBIO)
+        main_screen(app).navigator.goto_id(RUBIO)
         await settle(pilot)
         tree = tree_of(app)
         assert tree.cursor_node.data.key == f"t:{TOPIC}/{RUBIO}"
@@ -760,7 +762,7 @@ async def test_go_to_moves_the_tree_cursor_to_the_record(offline_settings: Setti
         assert "Spontaneous human adult stem cell transformation" in pane_text(app)
         # A DOI finds the same landmark.
         await goto_key(pilot, "review")
-        main_screen(app).goto_id("doi:10.1158/0008-5472.CAN-04-4194")
+        main_screen(app).navigator.goto_id("doi:10.1158/0008-5472.CAN-04-4194")
         await settle(pilot)
         assert tree.cursor_node.data.key == f"t:{TOPIC}/{RUBIO}"
         # A record in a loaded list: the review's references (known offline from the seed).
@@ -772,7 +774,7 @@ async def test_go_to_moves_the_tree_cursor_to_the_record(offline_settings: Setti
         reference = tree.node_by_key("review/references").children[1].data
         refs.collapse()
         await goto_key(pilot, f"t:{TOPIC}")
-        main_screen(app).goto_id(reference.rid)
+        main_screen(app).navigator.goto_id(reference.rid)
         await settle(pilot)
         assert tree.cursor_node.data.rid == reference.rid
         assert tree.cursor_node.line >= 0  # on screen: its parents were opened
@@ -818,12 +820,6 @@ async def test_resizing_keeps_the_layout(offline_settings: Settings):
             assert tree.size.width >= 23  # #left keeps min-width 24, border included
             assert tree.size.width + main_screen(app).pane.size.width <= size[0]
             assert "Review: Wang" in screen_text(app)
-
-
-def test_group_data_defaults_are_independent():
-    a, b = GroupData(key="a"), GroupData(key="b")
-    a.ids.append("1")
-    assert b.ids == []
 
 
 def test_evidence_mix_counts_each_record_once_in_design_order():
@@ -885,7 +881,7 @@ async def test_export_right_after_marking_sees_the_mark(offline_settings: Settin
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await goto_key(pilot, "review")
-        app.main.tree.action_mark()  # space and e handled in the same tick
+        app.main.topic_tree.action_mark()  # space and e handled in the same tick
         app.main.action_export()
         await pilot.pause()
         assert isinstance(app.screen, ExportDialog)
@@ -897,7 +893,60 @@ async def test_a_mark_made_just_before_quitting_is_kept(offline_settings: Settin
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await goto_key(pilot, "review")
-        app.main.tree.action_mark()  # space and q in one burst: q runs before the message
+        app.main.topic_tree.action_mark()  # space and q in one burst: q runs before the message
         app.main.action_quit()
         await pilot.pause()
     assert Library(offline_settings).state.marks == ["22685475"]
+
+
+async def test_marking_reads_nothing_and_the_row_shows_the_mark(
+    offline_settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    """``space`` changes one mark: no label is rebuilt from the cache; the row is repainted."""
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        await goto_key(pilot, f"t:{TOPIC}/{RUBIO}")
+        await settle(pilot)
+        store = app.library.store
+        real_get = store.get
+        reads: list[str] = []
+
+        def counting_get(rid: str):
+            reads.append(rid)
+            return real_get(rid)
+
+        monkeypatch.setattr(store, "get", counting_get)
+        tree = tree_of(app)
+        tree.action_mark()  # what space does, before the screen hears of it
+        assert reads == []
+        assert drawn(tree, tree.cursor_node).startswith("● ★ Rubio")
+        assert reads == []  # the row was drawn once already: only the mark is new
+        await pilot.pause()
+        assert "● ★ Rubio" in screen_text(app)
+
+
+async def test_nodes_are_found_by_key_and_record_without_walking_the_tree(
+    offline_settings: Settings, monkeypatch: pytest.MonkeyPatch
+):
+    """Go-to, a mark and an arriving record find their nodes in the index beside the tree."""
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        tree = tree_of(app)
+
+        def walk(*args: object) -> None:
+            raise AssertionError("the tree was walked")
+
+        key = f"t:{TOPIC}/{RUBIO}"
+        with monkeypatch.context() as patch:  # saving the position at exit may walk
+            patch.setattr(tree, "iter_nodes", walk)
+            assert tree.node_by_key(key) is not None
+            assert tree.select_key(key)
+            assert [n.data.key for n in tree.record_nodes({RUBIO})] == [key]
+            tree.action_mark()
+            tree.records_changed([RUBIO])
+            await pilot.pause()
+            assert "● ★ Rubio" in screen_text(app)

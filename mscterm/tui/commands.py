@@ -9,38 +9,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from mscterm.model import BadIdError, parse_id
 from mscterm.tui.safe import one_line
-
-if TYPE_CHECKING:
-    from mscterm.tui.screens.main import MainScreen
+from mscterm.tui.screens.main import MainScreen
 
 
 class MscCommands(Provider):
     """mscterm's own palette commands."""
 
     def _main(self) -> MainScreen | None:
-        return getattr(self.app, "main", None)
+        """The main screen (below the palette)."""
+        for screen in self.app.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         main = self._main()
         if main is None:
             return []
         offline = main.library.offline
+        navigator = main.navigator
         return [
-            ("Go to PMID or DOI…", "open a record by its identifier", main.ask_goto),
-            ("Search PubMed…", "run a PubMed query and list the hits", main.ask_pubmed),
-            ("Search the local cache", "the / screen", main.action_search),
+            ("Go to PMID or DOI…", "open a record by its identifier", navigator.ask_goto),
+            ("Search PubMed…", "run a PubMed query and list the hits", navigator.ask_pubmed),
+            ("Search the local cache", "the / screen", navigator.search),
             ("Export marked references…", "BibTeX, BibLaTeX, CSL-JSON or RIS", main.action_export),
             (
                 "Go online" if offline else "Go offline",
                 "use the network again" if offline else "use only the cache and the seed",
-                main.toggle_offline,
+                navigator.toggle_offline,
             ),
             ("Help: keys and search syntax", "the ? screen", main.action_help),
         ]
@@ -69,14 +71,18 @@ class MscCommands(Provider):
             # Content, not str: the palette parses str prompts as markup, and this is typed text.
             label = f"Go to {rid}"
             yield Hit(
-                1.0, Content(label), partial(main.goto_id, rid), text=label, help="open this record"
+                1.0,
+                Content(label),
+                partial(main.navigator.goto_id, rid),
+                text=label,
+                help="open this record",
             )
         elif len(text) > 2:
             label = f"Search PubMed for: {one_line(text)}"
             yield Hit(
                 0.5,
                 Content(label),
-                partial(main.action_search, text, True),
+                partial(main.navigator.search, text, True),
                 text=label,
                 help="PubMed esearch, newest first",
             )

@@ -1,8 +1,9 @@
-"""The marked references: one ordered set shared by the screen (its owner) and the tree.
+"""The marked references: one ordered set, held by the explorer and shared with the tree.
 
 The tree changes it the moment space is pressed and then tells the screen (a message) to
 persist it; because both hold the same object, a key that follows at once -- ``e`` typed right
-after ``space``, as keys arrive in bursts over SSH -- already sees the new mark.
+after ``space``, as keys arrive in bursts over SSH -- already sees the new mark. The tree reads
+it again each time it paints a reference's line.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Marks:
 
     def toggle(self, rids: Iterable[str]) -> set[str]:
         """Mark what is unmarked and unmark what is marked; returns the ids that changed."""
-        changed = set()
+        changed: set[str] = set()
         for rid in rids:
             if rid in self._ids:
                 del self._ids[rid]

@@ -6,7 +6,7 @@ saved in user state and found again on the next run, even though Textual's node 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 REVIEW_PMID = "22685475"
 """The review the whole map starts from (Wang et al., Stem Cells Int 2012)."""
@@ -53,18 +53,14 @@ class RecordData(NodeData):
 
 @dataclass(slots=True)
 class GroupData(NodeData):
-    """A lazily loaded list: a topic's latest PubMed hits, or a record's links.
+    """A lazily loaded list; what it holds lives in the explorer's ``ListState`` of the same key.
 
     ``kind`` is ``latest`` (``owner`` is a topic id) or ``references``/``similar``/``cited_by``
-    (``owner`` is a PMID). ``state`` is ``idle``, ``loading``, ``loaded`` or ``failed``.
+    (``owner`` is a PMID).
     """
 
     kind: str = ""
     owner: str = ""
-    state: str = "idle"
-    ids: list[str] = field(default_factory=list)
-    total: int | None = None
-    note: str | None = None
 
 
 @dataclass(slots=True)
@@ -79,3 +75,20 @@ class NoteData(NodeData):
     """A leaf that only says something ("Loading…", "offline: not fetched yet")."""
 
     text: str = ""
+
+
+Target = tuple[str, str]
+"""What a node stands for: ``("record", id)``, ``("topic", id)`` or ``("group", key)``."""
+
+
+def target_of(data: NodeData | None) -> Target | None:
+    """The record, topic or list a node stands for (None for notes and "more…")."""
+    if isinstance(data, RecordData):
+        return "record", data.rid
+    if isinstance(data, ReviewData):
+        return "record", data.pmid
+    if isinstance(data, TopicData):
+        return "topic", data.topic_id
+    if isinstance(data, GroupData):
+        return "group", data.key
+    return None

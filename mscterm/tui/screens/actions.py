@@ -1,7 +1,8 @@
-"""Acting on the record under the cursor: copy (OSC 52), open on PubMed, export the marked ones.
+"""Acting on a record: copy (OSC 52), open on PubMed, export the marked ones.
 
-Mixed into :class:`~mscterm.tui.screens.main.MainScreen` (``self`` is the screen). The dialogs
-are imported when first opened: none of them is part of the first frame.
+The dialogs are imported when first opened: none of them is part of the first frame. The export
+is written by a worker (:meth:`Loaders.export <mscterm.tui.workers.Loaders.export>`), which
+answers with a message.
 """
 
 from __future__ import annotations
@@ -9,18 +10,23 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-from textual import work
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from mscterm.model import Record
-from mscterm.tui.nodes import RecordData, ReviewData
 from mscterm.tui.overview import pubmed_url
 from mscterm.tui.safe import one_line
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from mscterm.library import Library
+    from mscterm.tui.explorer import Explorer
     from mscterm.tui.screens.export_dialog import ExportRequest
+    from mscterm.tui.screens.report import Report
+    from mscterm.tui.widgets.reference_pane import ReferencePane
+    from mscterm.tui.widgets.topic_tree import TopicTree
+    from mscterm.tui.workers import Loaders
 
 
 def _has_browser() -> bool:
@@ -30,110 +36,96 @@ def _has_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-class RecordActionsMixin:
-    """``y`` copy, ``o`` open, ``e`` export (the export written off the UI thread)."""
+class RecordActions:
+    """``y`` copy, ``o`` open, ``e`` export."""
 
-    def _cursor_record(self) -> Record | None:
+    def __init__(
+        self,
+        screen: Screen[Any],
+        library: Library,
+        explorer: Explorer,
+        tree: TopicTree,
+        pane: ReferencePane,
+        loaders: Loaders,
+        report: Report,
+    ) -> None:
+        self._screen = screen
+        self._library = library
+        self._explorer = explorer
+        self._tree = tree
+        self._pane = pane
+        self._loaders = loaders
+        self._report = report
+
+    def current_record(self) -> Record | None:
         """The record under the cursor (or shown in the pane when the pane has focus)."""
-        node = self.tree.cursor_node
         rid: str | None = None
-        if self.pane.has_focus_within or self.focused is self.pane:
-            kind, key = self.pane.shown
-            if kind == "record":
-                rid = key
-        if rid is None and node is not None:
-            if isinstance(node.data, RecordData):
-                rid = node.data.rid
-            elif isinstance(node.data, ReviewData):
-                rid = node.data.pmid
-        if rid is None and self.pane.shown[0] == "record":
-            rid = self.pane.shown[1]
-        return self.library.get(rid) if rid else None
+        kind, key = self._explorer.shown
+        if kind == "record" and (self._pane.has_focus_within or self._screen.focused is self._pane):
+            rid = key
+        if rid is None:
+            target = self._tree.cursor_target()
+            if target is not None and target[0] == "record":
+                rid = target[1]
+        if rid is None and kind == "record":
+            rid = key
+        return self._library.get(rid) if rid else None
 
-    def action_copy(self) -> None:
-        record = self._cursor_record()
+    def copy(self) -> None:
+        record = self.current_record()
         if record is None:
-            self._status("Nothing to copy here: move to a reference.")
+            self._report.status("Nothing to copy here: move to a reference.")
             return
+        app = self._screen.app
 
         def copied(text: str | None) -> None:
             if text:
-                self.app.copy_to_clipboard(text)
-                self.notify(f"Copied: {one_line(text)[:70]}", markup=False)
+                app.copy_to_clipboard(text)
+                self._screen.notify(f"Copied: {one_line(text)[:70]}", markup=False)
 
         from mscterm.tui.screens.copy_menu import CopyMenu
 
-        self.app.push_screen(CopyMenu(record), copied)
+        app.push_screen(CopyMenu(record), copied)
 
-    def action_open(self) -> None:
-        record = self._cursor_record()
+    def open(self) -> None:
+        record = self.current_record()
         if record is None:
-            self._status("Move to a reference to open it.")
+            self._report.status("Move to a reference to open it.")
             return
         url = pubmed_url(record)
         if _has_browser():
             import webbrowser
 
-            self._open_url(url, webbrowser.open)
-            self._status(f"Opening {url}")
+            work = partial(self._open_url, url, webbrowser.open)
+            self._screen.run_worker(work, thread=True, exit_on_error=False)
+            self._report.status(f"Opening {url}")
         else:
-            self.notify(url, title="Open in your browser", markup=False, timeout=15)
-            self._status(url)
+            self._screen.notify(url, title="Open in your browser", markup=False, timeout=15)
+            self._report.status(url)
 
-    @work(thread=True, exit_on_error=False)
     def _open_url(self, url: str, opener: Callable[[str], bool]) -> None:
         if not opener(url):
-            self.app.call_from_thread(self.notify, url, title="Open in your browser", markup=False)
+            notify = partial(self._screen.notify, url, title="Open in your browser", markup=False)
+            self._screen.app.call_from_thread(notify)
 
-    def action_export(self) -> None:
-        if not self.marks:
-            self.notify(
+    def export(self) -> None:
+        marks = self._explorer.marks
+        if not marks:
+            self._screen.notify(
                 "Nothing is marked: space marks a reference, A a whole topic.", markup=False
             )
             return
 
         def chosen(request: ExportRequest | None) -> None:
             if request is not None:
-                self._status(f"Writing {request.path}…")
-                self._export(request, list(self.marks))
+                self._report.status(f"Writing {request.path}…")
+                self._loaders.export(request, list(marks))
 
         from mscterm.tui.screens.export_dialog import ExportDialog
 
-        self.app.push_screen(ExportDialog(len(self.marks)), chosen)
+        self._screen.app.push_screen(ExportDialog(len(marks)), chosen)
 
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, request: ExportRequest, marks: list[str]) -> None:
-        """Format and write atomically off the UI thread (10,000 records take a moment)."""
-        try:
-            message = export_marked(self.library, marks, request)
-        except Exception as exc:
-            self.app.call_from_thread(self._fail, f"Export failed: {exc}")
-            return
-        self.app.call_from_thread(self._exported, message)
-
-    def _exported(self, message: str) -> None:
-        self.notify(message, markup=False)
-        self._status(message)
-
-
-def export_marked(library: Library, marks: list[str], request: ExportRequest) -> str:
-    """Export the marked records to ``request.path``; returns the sentence to show."""
-    from mscterm.export import export_records
-    from mscterm.export.citekeys import assign_keys
-    from mscterm.export.writer import write_output
-
-    found = library.cached(marks)
-    records = [found[rid] for rid in marks if rid in found]
-    if not records:
-        raise ValueError("none of the marked references is in the cache")
-    state = library.state
-    keys = assign_keys(records, state.citekeys, library.settings.citekey_template)
-    keys = state.pin_citekeys(keys)
-    text = export_records(
-        records, request.fmt, keys=keys, include_abstract=request.include_abstract
-    )
-    write_output(text, str(request.path))
-    missing = len(marks) - len(records)
-    noun = "reference" if len(records) == 1 else "references"
-    extra = f" ({missing} not in the cache were left out)" if missing else ""
-    return f"Wrote {len(records)} {noun} to {request.path}{extra}"
+    def exported(self, sentence: str) -> None:
+        """The export worker wrote the file."""
+        self._screen.notify(sentence, markup=False)
+        self._report.status(sentence)

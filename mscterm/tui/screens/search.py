@@ -2,7 +2,7 @@
 
 Enter on a hit returns its record id; the main screen opens it in the reference pane. Local
 search is synchronous (milliseconds, by the index's budget); the PubMed search runs in a worker
-and never blocks typing.
+(:class:`~mscterm.tui.workers.Loaders`) whose page arrives as a message, and never blocks typing.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,9 +20,11 @@ from textual.widgets.option_list import Option
 from mscterm.model import Record
 from mscterm.tui.overview import citation_label
 from mscterm.tui.safe import one_line, safe_text
+from mscterm.tui.workers import Loaders
 
 if TYPE_CHECKING:
     from mscterm.library import Library
+    from mscterm.tui import answers as ans
 
 LIMIT = 50
 """Hits per page (local search: the only page; PubMed: one esearch page)."""
@@ -55,6 +56,7 @@ class SearchScreen(ModalScreen[str | None]):
     def __init__(self, library: Library, query: str = "") -> None:
         super().__init__()
         self._library = library
+        self._loaders = Loaders(library, self)
         self._query = query
         self._ids: list[str] = []
         self._pubmed: tuple[str, int] | None = None
@@ -121,7 +123,7 @@ class SearchScreen(ModalScreen[str | None]):
             self._show([], "")
             self._status("Type to search; enter opens a hit.")
             return
-        found = self._library.search_local(query, limit=LIMIT)
+        found = self._loaders.local_hits(query, LIMIT)
         if found.error:
             self._status(f"Local search failed: {found.error}")
             return
@@ -157,7 +159,7 @@ class SearchScreen(ModalScreen[str | None]):
             self._status("Offline: PubMed cannot be searched (ctrl+p → go online).")
             return
         self._status("Searching PubMed…")
-        self._run_pubmed(query)
+        self._loaders.search_pubmed(query, 0, LIMIT)
 
     def action_more(self) -> None:
         """The next page of the PubMed hits shown (``more…`` or ctrl+n)."""
@@ -172,39 +174,36 @@ class SearchScreen(ModalScreen[str | None]):
             self._status("Offline: no further PubMed pages (ctrl+p → go online).")
             return
         self._status("Loading the next PubMed page…")
-        self._run_pubmed(query, self._next_start)
+        self._loaders.search_pubmed(query, self._next_start, LIMIT)
 
-    @work(exclusive=True, group="search-pubmed", exit_on_error=False)
-    async def _run_pubmed(self, query: str, retstart: int = 0) -> None:
-        answer = await self._library.search_pubmed(query, retstart=retstart, retmax=LIMIT)
-        if answer.error:
-            self._status(f"PubMed search failed: {answer.error}")
-            return
-        found = answer.value
-        fetched = await self._library.records(found.ids)
-        records = [fetched.records[i] for i in found.ids if i in fetched.records]
+    def on_pubmed_page(self, page: ans.PubmedPage) -> None:
+        """A page of PubMed hits arrived: the first replaces the list, later ones follow it."""
         hits = self.query_one("#search-hits", OptionList)
-        if retstart == 0:
-            self._show(records, "")
+        if page.retstart == 0:
+            self._show(page.records, "")
             first_new = 0
         else:
-            if self._pubmed is None or self._pubmed[0] != query:
+            if self._pubmed is None or self._pubmed[0] != page.query:
                 return  # the list moved on (a new local search) while the page was coming
             with_more = hits.option_count
             hits.remove_option(MORE)
             first_new = with_more - 1
-            self._add_hits(records)
-        self._pubmed = (query, found.count)
+            self._add_hits(page.records)
+        self._pubmed = (page.query, page.count)
         # Past the last id NCBI gave (or at the end when a page came back short).
-        self._next_start = retstart + len(found.ids) if found.ids else found.count
+        self._next_start = page.retstart + len(page.ids) if page.ids else page.count
         self._more_line()
         shown = len(self._ids)
         noun = "hit" if shown == 1 else "hits"
-        self._status(f"{shown:,} {noun} on PubMed (of {found.count:,})")
-        if retstart and hits.has_focus and first_new < len(self._ids):
+        self._status(f"{shown:,} {noun} on PubMed (of {page.count:,})")
+        if page.retstart and hits.has_focus and first_new < len(self._ids):
             hits.highlighted = first_new  # the first hit of the new page, not the list's top
-        if fetched.error:
-            self._status(f"{shown} shown; {fetched.error}")
+        if page.error:
+            self._status(f"{shown} shown; {page.error}")
+
+    def on_status_note(self, note: ans.StatusNote) -> None:
+        note.stop()
+        self._status(note.sentence)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -8,7 +8,7 @@ titles show literally. Styles (the retraction banner, headings) live in ``styles
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,8 +17,13 @@ from textual.widgets import Static
 
 from mscterm.citation import source_line
 from mscterm.model import Record, Topic
+from mscterm.tui.nodes import GROUP_TITLES
 from mscterm.tui.overview import TopicStats, citation_label
-from mscterm.tui.safe import safe_text
+from mscterm.tui.safe import one_line, safe_text
+
+if TYPE_CHECKING:
+    from mscterm.results import TopicCounts
+    from mscterm.tui.explorer import ListState
 
 
 def _heading(text: str) -> Text:
@@ -143,7 +148,7 @@ def topic_text(
     *,
     landmarks: int,
     stats: TopicStats,
-    counts: Any | None,
+    counts: TopicCounts | None,
     offline: bool,
 ) -> tuple[Text, Text]:
     """(text above the sparkline, text below it) of a topic overview."""
@@ -158,15 +163,15 @@ def topic_text(
         head.append_text(safe_text(topic.query, "italic"))
         head.append("\n")
 
-    on_pubmed: Any = getattr(counts, "on_pubmed", None)
-    new: Any = getattr(counts, "new_since_visit", None)
+    on_pubmed = counts.on_pubmed if counts is not None else None
+    new: int | str | None = counts.new_since_visit if counts is not None else None
     head.append("\n")
     head.append(f"{landmarks}", style="bold")
     head.append(" landmarks · ")
     head.append(f"{stats.cached:,}", style="bold")
     head.append(" cached · ")
     # "…" only while the counts may still arrive; say why when they cannot.
-    if on_pubmed is None and (offline or getattr(counts, "error", None)):
+    if on_pubmed is None and (offline or (counts is not None and counts.error)):
         why = "offline" if offline else "PubMed did not answer"
         head.append(f"PubMed counts unavailable ({why})\n", style="dim")
     else:
@@ -211,6 +216,35 @@ def topic_text(
     return head, tail
 
 
+def group_text(lst: ListState, *, query: str | None = None, owner: str | None = None) -> Text:
+    """What a list is and how far it loaded (``query``: a topic's; ``owner``: whose links)."""
+    text = Text(GROUP_TITLES.get(lst.kind, lst.kind), style="bold")
+    text.append("\n")
+    if lst.kind == "latest":
+        text.append("The topic's PubMed query, newest first")
+        if query:
+            text.append(":\n")
+            text.append(one_line(query), style="italic")
+        text.append("\n")
+    elif lst.kind == "references":
+        text.append("What the review cites (PubMed's reference list; offline: the five")
+        text.append(" references known from its page).\n")
+    else:
+        text.append(f"{'Similar to' if lst.kind == 'similar' else 'Citing'}: ")
+        text.append(one_line(owner or f"PMID {lst.owner}"))
+        text.append("\n")
+    if lst.state == "loaded":
+        total = lst.total if lst.total is not None else len(lst.ids)
+        text.append(f"\n{len(lst.ids):,} shown of {total:,}.", style="dim")
+    elif lst.state == "loading":
+        text.append("\nLoading…", style="dim")
+    else:
+        text.append("\nPress enter (or l) to load.", style="dim")
+    if lst.note:
+        text.append(f"\n{lst.note}", style="dim")
+    return text
+
+
 class ReferencePane(VerticalScroll):
     """Record view / topic overview on the right; focusable so the keyboard can scroll it."""
 
@@ -218,9 +252,6 @@ class ReferencePane(VerticalScroll):
         ("j", "scroll_down", "Scroll down"),
         ("k", "scroll_up", "Scroll up"),
     ]
-
-    shown: tuple[str, str] = ("none", "")
-    """What the pane shows, so late worker results only replace what they belong to."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="pane-notice", classes="hidden")
@@ -272,7 +303,6 @@ class ReferencePane(VerticalScroll):
         body = record_text(record, topics=topics, landmark_of=landmark_of, marked=marked)
         if status:
             body = Text.assemble(Text(status + "\n", style="dim italic"), body)
-        self.shown = ("record", record.id)
         self._set(body, notice=retraction_text(record))
 
     def show_topic(
@@ -281,7 +311,7 @@ class ReferencePane(VerticalScroll):
         *,
         landmarks: int,
         stats: TopicStats,
-        counts: Any | None,
+        counts: TopicCounts | None,
         offline: bool,
     ) -> None:
         """Show a topic's overview; call again when the PubMed counts arrive."""
@@ -290,10 +320,8 @@ class ReferencePane(VerticalScroll):
         )
         series = stats.year_series()
         spark = series[2] if series is not None else None
-        self.shown = ("topic", topic.id)
         self._set(head, spark=spark, tail=tail)
 
-    def show_message(self, text: Text | str, *, key: tuple[str, str] = ("note", "")) -> None:
+    def show_message(self, text: Text | str) -> None:
         """Show a short note (a group's explanation, "Loading…", an error)."""
-        self.shown = key
         self._set(text if isinstance(text, Text) else Text(text))
