@@ -199,12 +199,6 @@ def pin_keys(state: KeyState, items: Sequence[Item], template: str) -> dict[str,
             state.set("citekeys", {**usable_pins(state.citekeys), **repaired})
     except TemplateError as exc:
         raise ExportError(str(exc)) from None
-    except (TypeError, ValueError, AttributeError):
-        # state.json of the wrong shape ({"citekeys": 5}): say so, never a traceback
-        raise ExportError(
-            "the user state file is damaged (pinned citation keys are not a table);"
-            " move state.json aside to start afresh"
-        ) from None
     except OSError as exc:
         reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise ExportError(f"cannot save citation keys: {reason}", storage=True) from None
