@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="-", help="file to write, or - for stdout")
     p.add_argument("--append", action="store_true", help="merge into an existing .bib file")
     p.add_argument("--abstracts", action="store_true", help="include abstracts")
+    p.add_argument(
+        "--unicode",
+        action="store_true",
+        help="BibLaTeX: keep every character as UTF-8 (for lualatex/xelatex)",
+    )
 
     p = sub.add_parser("topics", parents=[common], help="print the topic map")
     p.add_argument("--json", action="store_true")

@@ -12,7 +12,8 @@ import sys
 
 from mscterm.commands._common import parse_ids, say
 from mscterm.config import Settings
-from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
+from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK, STORAGE_FAILURE
+from mscterm.export.flow import ExportError
 from mscterm.library import Fetched, Library
 from mscterm.model import Record
 
@@ -46,7 +47,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
         fetched = asyncio.run(go())
     records = [fetched.records[rid] for rid in ids if rid in fetched.records]
-    _print(records, args, library)
+    try:
+        _print(records, args, library)
+    except ExportError as exc:
+        say(str(exc))
+        return STORAGE_FAILURE if exc.storage else BAD_INPUT
     if fetched.error:
         say(f"some records could not be fetched: {fetched.error}")
     if fetched.missing:
@@ -61,12 +66,13 @@ def _print(records: list[Record], args: argparse.Namespace, library: Library) ->
         json.dump([r.to_json() for r in records], out, ensure_ascii=False, indent=1)
         out.write("\n")
     elif args.bibtex:
-        from mscterm.export import export_records
-        from mscterm.export.citekeys import assign_keys
+        from mscterm.export.flow import keyed_text
+        from mscterm.export.options import ExportOptions
 
-        keys = assign_keys(records, library.state.citekeys, library.settings.citekey_template)
-        keys = library.state.pin_citekeys(keys)
-        out.write(export_records(records, "bibtex", keys=keys))
+        settings = library.settings
+        options = ExportOptions(journal=settings.journal)
+        unique = list({r.id: r for r in records}.values())  # a DOI and its PMID: one entry
+        out.write(keyed_text(library.state, unique, "bibtex", options, settings.citekey_template))
     else:
         from mscterm.citation import format_record_text
 
