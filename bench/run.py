@@ -3,8 +3,8 @@ what this machine measured.
 
     uv run --group bench python -m bench.run [name ...]
 
-Names: parse, lookup, fetch, search, export, tui, trials, prisma. Without names all run. Rows of benchmarks
-not run this time are kept from the previous run (bench/results.json).
+Names: parse, lookup, fetch, search, export, tui, trials, prisma. Without names all run. Rows of
+benchmarks not run this time are kept from the previous run (bench/results.json).
 """
 
 from __future__ import annotations

@@ -7,15 +7,16 @@ so a lookup answers in DESIGN.md's 150 ms. Missing records are fetched in one ba
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from mscterm.commands._common import parse_ids, say
+from mscterm.commands._common import exit_code, parse_ids, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK, STORAGE_FAILURE
 from mscterm.export.flow import ExportError
 from mscterm.library import Fetched, Library
 from mscterm.model import Record
+from mscterm.results import Problem
+from mscterm.textsafe import json_text
 
 
 def _complete(found: dict[str, Record], ids: list[str], offline: bool) -> bool:
@@ -46,6 +47,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 await library.aclose()
 
         fetched = asyncio.run(go())
+    if fetched.problem in (Problem.INPUT, Problem.STORAGE) and not fetched.records:
+        say(fetched.error or "the cache cannot be used")  # nothing to print: one line, why
+        return exit_code(fetched.problem)
     records = [fetched.records[rid] for rid in ids if rid in fetched.records]
     try:
         _print(records, args, library)
@@ -63,8 +67,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _print(records: list[Record], args: argparse.Namespace, library: Library) -> None:
     out = sys.stdout
     if args.json:
-        json.dump([r.to_json() for r in records], out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        out.write(json_text([r.to_json() for r in records]) + "\n")
     elif args.bibtex:
         from mscterm.export.flow import keyed_text
         from mscterm.export.options import ExportOptions

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import shutil
 import sys
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from mscterm.commands._common import say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
 from mscterm.screening.listing import flat
-from mscterm.textsafe import one_line
+from mscterm.textsafe import json_text, one_line
 
 if TYPE_CHECKING:
     from mscterm.screening import Screening
@@ -77,8 +76,7 @@ def _print(
 ) -> None:
     out = sys.stdout
     if fmt == "json":
-        json.dump(rows, out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        out.write(json_text(rows) + "\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
