@@ -12,7 +12,6 @@ understand (``foo:bar``, ``year:abc``, ``pt:nonsense``) is bad input: its hint o
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import unicodedata
@@ -23,7 +22,7 @@ from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
 from mscterm.library import Library
 from mscterm.model import Record
 from mscterm.results import Problem
-from mscterm.textsafe import one_line
+from mscterm.textsafe import json_text, one_line
 
 MAX_QUERY_CHARS = 2000
 """Longer queries are refused: PubMed rejects very long GET terms and nobody types that much."""
@@ -61,8 +60,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if failed:
         return failed
     if args.json:
-        json.dump([r.to_json() for r in records], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text([r.to_json() for r in records]) + "\n")
     elif records:
         sys.stdout.write(format_table(records, _width()))
     if not records:
