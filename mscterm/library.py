@@ -261,9 +261,12 @@ class Library:
             query, retstart=retstart, retmax=retmax, sort=sort, refresh=refresh
         )
 
-    def search_local(self, query: str, limit: int = 20) -> Answer[LocalHits]:
-        """Offline search: the cache's index, then the seed snapshot (same query language)."""
-        return self._stamp(self._local.search(query, limit))
+    def search_local(
+        self, query: str, limit: int = 20, *, prefix_last: bool = False
+    ) -> Answer[LocalHits]:
+        """Offline search: the cache's index, then the seed snapshot (same query language);
+        ``prefix_last`` for type-ahead (the word or filter value being typed is a prefix)."""
+        return self._stamp(self._local.search(query, limit, prefix_last=prefix_last))
 
     def query_help(self) -> str:
         """The local search syntax, for help screens."""

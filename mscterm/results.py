@@ -136,14 +136,22 @@ class CacheCounts:
 class LocalHits:
     """One page of local (offline) search hits.
 
-    ``total`` counts every match when it is known (``None`` when the index can only say that
-    there are more than shown: show "N shown" then); ``hint`` is one line about the query
-    itself (an unknown field prefix, a bad value) instead of a silent 0 hits.
+    ``total`` counts the records that match (the cache index's count plus the seed matches it
+    does not hold; ``None``: not counted); ``more`` means counting stopped early: *more than*
+    ``total`` match. ``hint`` is one line about the query itself (an unknown field prefix, a
+    bad value such as ``year:abc``) instead of a silent 0 hits; records may still come with it
+    (an unknown ``foo:bar`` is searched as its words).
     """
 
     records: list[Record] = field(default_factory=list)
     total: int | None = 0
     hint: str | None = None
+    more: bool = False
+
+    def shown_of(self) -> str:
+        """``20 shown of 107`` (``… of more than 50,000`` when counting stopped early)."""
+        total = len(self.records) if self.total is None else self.total
+        return f"{len(self.records):,} shown of {'more than ' if self.more else ''}{total:,}"
 
 
 @dataclass(frozen=True, slots=True)

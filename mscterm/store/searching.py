@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mscterm.model import Record
 from mscterm.store.errors import Finding, StoreError
-from mscterm.store.fts import IndexCorruptError, SearchIndex
+from mscterm.store.fts import IndexCorruptError, Matches, SearchIndex
 from mscterm.store.recovery import aside, is_corruption
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -51,11 +51,18 @@ class IndexKeeper:
     def _open(self) -> SearchIndex:
         if self._index is None:
             try:
-                self._index = SearchIndex(self.path)
+                index = SearchIndex(self.path)
             except Exception as exc:
                 if not _damaged(exc):
                     raise
-                self._index = self._replace()
+                index = self._replace()
+            if index.stale:  # made by another version of mscterm: rebuilt once, here
+                try:
+                    index.rebuild(self._records())
+                except BaseException:
+                    index.close()
+                    raise
+            self._index = index
         return self._index
 
     def _replace(self) -> SearchIndex:
@@ -78,14 +85,26 @@ class IndexKeeper:
 
     def search(self, query: str, limit: int = 20, *, prefix_last: bool = False) -> list[str]:
         """Ids of the best matches; a damaged index is rebuilt, not raised."""
+        if limit < 1:
+            return []
+        return self.find(query, limit, prefix_last=prefix_last).ids
+
+    def find(self, query: str, limit: int = 20, *, prefix_last: bool = False) -> Matches:
+        """The best matches, their count and a hint (:meth:`SearchIndex.find`); a damaged
+        index is rebuilt, not raised."""
         with self._lock:
             try:
-                return self._open().search(query, limit, prefix_last=prefix_last)
+                return self._open().find(query, limit, prefix_last=prefix_last)
             except Exception as exc:
                 if not _damaged(exc):
                     raise
                 self._index = self._replace()
-                return self._index.search(query, limit, prefix_last=prefix_last)
+                return self._index.find(query, limit, prefix_last=prefix_last)
+
+    def known(self, rids: list[str]) -> set[str]:
+        """Which of ``rids`` the cache's index holds."""
+        with self._lock:
+            return self._open().known(rids)
 
     def feed(self, records: list[Record], dropped: list[str]) -> None:
         """Index newly stored records (and forget superseded ones).
@@ -179,12 +198,23 @@ class IndexKeeper:
 
     def search_seed(self, records: Callable[[], list[Record]], query: str, limit: int) -> list[str]:
         """Matches among the seed snapshot's records, from a small in-memory index built once."""
+        return self.find_seed(records, query, limit).ids if limit >= 1 else []
+
+    def find_seed(
+        self,
+        records: Callable[[], list[Record]],
+        query: str,
+        limit: int,
+        *,
+        prefix_last: bool = False,
+    ) -> Matches:
+        """:meth:`find` over the seed snapshot's records (a small in-memory index built once)."""
         with self._lock:
             if self._seed_index is None:
                 index = SearchIndex(Path(":memory:"))
                 index.add(records())
                 self._seed_index = index
-            return self._seed_index.search(query, limit)
+            return self._seed_index.find(query, limit, prefix_last=prefix_last)
 
     def _close_index(self) -> None:
         if self._index is not None:
