@@ -31,15 +31,20 @@ from mscterm.results import (
     CacheCounts,
     CacheStats,
     Fetched,
+    FetchedTrials,
     ImportCounts,
     LibraryStatus,
     LocalHits,
     SearchPage,
     TopicCounts,
     TopicSize,
+    TrialList,
+    TrialPublications,
 )
+from mscterm.trialpubs import NAMING_MAX, TrialRegistry
 
 if TYPE_CHECKING:
+    from mscterm.ctgov.client import CTGovClient
     from mscterm.ncbi.client import EUtilsClient
     from mscterm.state import UserState
     from mscterm.store import RecordStore
@@ -67,9 +72,10 @@ class Library:
         *,
         store: RecordStore | None = None,
         client_factory: Callable[[], EUtilsClient] | None = None,
+        trials_factory: Callable[[], CTGovClient] | None = None,
     ) -> None:
         self.settings = settings
-        self._connection = Connection(settings, client_factory)
+        self._connection = Connection(settings, client_factory, trials_factory)
         self._store = store
         self._topics: TopicMap | None = None
         self._state: UserState | None = None
@@ -79,6 +85,10 @@ class Library:
         self._upkeep = CacheUpkeep(
             lambda: self.store, lambda: self.topics, self._members, self._connection.changed
         )
+        self._trials = TrialRegistry(
+            lambda: self.store, self._connection, lambda: self.topics, records=self.records,
+            search=lambda term: self.search_pubmed(term, retmax=NAMING_MAX),
+        )  # fmt: skip
 
     # -- online/offline, and telling the UI ----------------------------------------------------
     @property
@@ -216,6 +226,7 @@ class Library:
 
     def _stored(self, records: list[Record]) -> None:
         self._members.note(records)
+        self._trials.links.note(records)
         self._connection.changed()
 
     async def resolve(self, rid: str) -> Answer[Record | None]:
@@ -327,6 +338,30 @@ class Library:
                 )
             ids += [pmid for pmid in latest.value.ids if pmid not in ids]
         return await self.records(ids, progress=progress)
+
+    # -- registered trials (mscterm.trials, mscterm.trialpubs) ---------------------------------
+    @property
+    def registry(self) -> TrialRegistry:
+        """Every trial call (cached trials, searches, warm-ups, the publication gap)."""
+        return self._trials
+
+    async def trials(self, ncts: Sequence[str], *, refresh: bool = False) -> FetchedTrials:
+        """Trials by NCT id: complete ones from the cache, the rest fetched and kept."""
+        return await self._trials.trials(ncts, refresh=refresh)
+
+    async def topic_trials(
+        self, topic_id: str, *, status: Sequence[str] = (), refresh: bool = False
+    ) -> Answer[TrialList]:
+        """A topic's registered trials (summary fields), newest first, kept a day."""
+        return await self._trials.topic_trials(topic_id, status=status, refresh=refresh)
+
+    def topic_trial_count(self, topic_id: str) -> int | None:
+        """The registry's count for a topic when last fetched (cache only); None if unknown."""
+        return self._trials.topic_trial_count(topic_id)
+
+    async def trial_publications(self, nct: str) -> Answer[TrialPublications]:
+        """A trial's references and the PubMed records naming it, as records to open."""
+        return await self._trials.publications(nct)
 
     # -- the cache -----------------------------------------------------------------------------
     def cache_counts(self) -> Answer[CacheCounts]:
