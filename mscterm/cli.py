@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="-", help="file to write, or - for stdout")
     p.add_argument("--append", action="store_true", help="merge into an existing .bib file")
     p.add_argument("--abstracts", action="store_true", help="include abstracts")
+    p.add_argument(
+        "--unicode",
+        action="store_true",
+        help="BibLaTeX: keep every character as UTF-8 (for lualatex/xelatex)",
+    )
 
     p = sub.add_parser("topics", parents=[common], help="print the topic map")
     p.add_argument("--json", action="store_true")
@@ -121,6 +126,31 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="a JSON array of trials")
     fmt.add_argument("--csv", action="store_true", help="one CSV row per trial")
+
+    p = sub.add_parser("screen", parents=[common], help="record screening decisions")
+    p.add_argument("ids", nargs="+", metavar="ID", help="PMID, DOI or NCT id")
+    choice = p.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--include", action="store_true", help="include the records")
+    choice.add_argument("--exclude", metavar="REASON", help="exclude them, with a reason")
+    choice.add_argument("--maybe", action="store_true", help="undecided: look again later")
+    choice.add_argument("--clear", action="store_true", help="remove the decision")
+    p.add_argument("--note", metavar="TEXT", help="a note (replaces the note)")
+    p.add_argument("--tag", action="append", metavar="TAG", help="add a tag (repeatable)")
+
+    p = sub.add_parser("screening", parents=[common], help="list screening decisions")
+    p.add_argument("--topic", metavar="ID", help="only records of this topic")
+    p.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    screening_sub = p.add_subparsers(dest="screening_command", parser_class=_Parser)
+    c = screening_sub.add_parser(
+        "conflicts", parents=[common], help="records two reviewers decided differently"
+    )
+    c.add_argument("--reviewers", required=True, metavar="A,B", help="two reviewer names")
+    c.add_argument("--topic", metavar="ID", default=argparse.SUPPRESS)
+    c.add_argument("--format", default=argparse.SUPPRESS, choices=["table", "csv", "json"])
+
+    p = sub.add_parser("prisma", parents=[common], help="PRISMA 2020 counts")
+    p.add_argument("--topic", metavar="ID", help="a topic id")
+    p.add_argument("--format", default="table", choices=["table", "csv"])
 
     sub.add_parser("tui", parents=[common], help="the explorer (the default)")
     return parser
@@ -164,6 +194,12 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"mscterm: {exc}", file=sys.stderr)
         return BAD_INPUT
     module = importlib.import_module(f"mscterm.commands.{command}")
+    from mscterm.state import report_problems_to
+
+    # Damaged user state is repaired and said in one line: at once on the command line, after
+    # the screen is restored for the TUI (which can show them itself, too).
+    held: list[str] = []
+    report_problems_to(held.append if command == "tui" else _warn)
     try:
         return int(module.run(args, settings))
     except OSError as exc:  # a storage failure no command caught: one line, DESIGN's exit code
@@ -172,6 +208,16 @@ def _main(argv: Sequence[str] | None) -> int:
             raise
         print(f"mscterm: {exc}", file=sys.stderr)
         return code
+    finally:
+        report_problems_to(None)
+        for line in held:
+            _warn(line)
+
+
+def _warn(line: str) -> None:
+    from mscterm.textsafe import one_line
+
+    print(f"mscterm: warning: {one_line(line)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

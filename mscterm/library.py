@@ -46,6 +46,7 @@ from mscterm.trialpubs import NAMING_MAX, TrialRegistry
 if TYPE_CHECKING:
     from mscterm.ctgov.client import CTGovClient
     from mscterm.ncbi.client import EUtilsClient
+    from mscterm.screening import Screening
     from mscterm.state import UserState
     from mscterm.store import RecordStore
     from mscterm.topics import Topic, TopicMap
@@ -160,6 +161,22 @@ class Library:
 
             self._state = UserState(self.settings.state_dir)
         return self._state
+
+    @property
+    def screening(self) -> Screening:
+        """Reviewers' decisions, notes and tags, duplicates, conflicts and PRISMA counts."""
+        service = self.__dict__.get("_screening")
+        if service is None:
+            from mscterm.screening import LibrarySource, Screening
+
+            service = Screening(
+                self.settings.state_dir,
+                LibrarySource(self),
+                reviewer=self.settings.reviewer,
+                exclusion_reasons=self.settings.exclusion_reasons,
+            )
+            self.__dict__["_screening"] = service
+        return service
 
     @property
     def warnings(self) -> list[str]:

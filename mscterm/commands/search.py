@@ -10,7 +10,6 @@ text and is printed with control characters removed.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import unicodedata
@@ -21,7 +20,7 @@ from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
 from mscterm.library import Library
 from mscterm.model import Record
 from mscterm.results import Problem
-from mscterm.textsafe import one_line
+from mscterm.textsafe import json_text, one_line
 
 MAX_QUERY_CHARS = 2000
 """Longer queries are refused: PubMed rejects very long GET terms and nobody types that much."""
@@ -59,8 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if failed:
         return NOT_FOUND
     if args.json:
-        json.dump([r.to_json() for r in records], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text([r.to_json() for r in records]) + "\n")
     elif records:
         sys.stdout.write(format_table(records, _width()))
     if not records:
