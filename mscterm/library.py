@@ -31,15 +31,12 @@ from mscterm.results import (
     CacheCounts,
     CacheStats,
     Fetched,
-    FetchedTrials,
     ImportCounts,
     LibraryStatus,
     LocalHits,
     SearchPage,
     TopicCounts,
     TopicSize,
-    TrialList,
-    TrialPublications,
 )
 from mscterm.trialpubs import NAMING_MAX, TrialRegistry
 
@@ -86,10 +83,19 @@ class Library:
         self._upkeep = CacheUpkeep(
             lambda: self.store, lambda: self.topics, self._members, self._connection.changed
         )
-        self._trials = TrialRegistry(
+        # Registered trials (mscterm.trials, mscterm.trialpubs): ``registry`` answers every
+        # trial question; those the UIs ask most are bound here under the Library's names.
+        self.registry = TrialRegistry(
             lambda: self.store, self._connection, lambda: self.topics, records=self.records,
             search=lambda term: self.search_pubmed(term, retmax=NAMING_MAX),
         )  # fmt: skip
+        self.trials = self.registry.trials
+        self.cached_trials = self.registry.cached
+        self.cached_trial = self.registry.cached_trial
+        self.topic_trials = self.registry.topic_trials
+        self.topic_trial_count = self.registry.topic_trial_count
+        self.known_topic_trial_count = self.registry.topic_trial_count  # screening's name
+        self.trial_publications = self.registry.publications
 
     # -- online/offline, and telling the UI ----------------------------------------------------
     @property
@@ -243,7 +249,7 @@ class Library:
 
     def _stored(self, records: list[Record]) -> None:
         self._members.note(records)
-        self._trials.links.note(records)
+        self.registry.links.note(records)
         self._connection.changed()
 
     async def resolve(self, rid: str) -> Answer[Record | None]:
@@ -355,30 +361,6 @@ class Library:
                 )
             ids += [pmid for pmid in latest.value.ids if pmid not in ids]
         return await self.records(ids, progress=progress)
-
-    # -- registered trials (mscterm.trials, mscterm.trialpubs) ---------------------------------
-    @property
-    def registry(self) -> TrialRegistry:
-        """Every trial call (cached trials, searches, warm-ups, the publication gap)."""
-        return self._trials
-
-    async def trials(self, ncts: Sequence[str], *, refresh: bool = False) -> FetchedTrials:
-        """Trials by NCT id: complete ones from the cache, the rest fetched and kept."""
-        return await self._trials.trials(ncts, refresh=refresh)
-
-    async def topic_trials(
-        self, topic_id: str, *, status: Sequence[str] = (), refresh: bool = False
-    ) -> Answer[TrialList]:
-        """A topic's registered trials (summary fields), newest first, kept a day."""
-        return await self._trials.topic_trials(topic_id, status=status, refresh=refresh)
-
-    def topic_trial_count(self, topic_id: str) -> int | None:
-        """The registry's count for a topic when last fetched (cache only); None if unknown."""
-        return self._trials.topic_trial_count(topic_id)
-
-    async def trial_publications(self, nct: str) -> Answer[TrialPublications]:
-        """A trial's references and the PubMed records naming it, as records to open."""
-        return await self._trials.publications(nct)
 
     # -- the cache -----------------------------------------------------------------------------
     def cache_counts(self) -> Answer[CacheCounts]:

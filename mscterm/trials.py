@@ -127,6 +127,10 @@ class TrialService:
         except OSError:
             return {}
 
+    def cached_trial(self, nct: str) -> Trial | None:
+        """The cached trial (an old id through its alias), no network; None if not cached."""
+        return self.cached([nct.strip().upper()]).get(nct.strip().upper())
+
     def cached_answer(self, ncts: Sequence[str]) -> FetchedTrials | None:
         """What the cache alone answers when that is enough (every trial there and complete,
         or offline: whatever is there), without the network or an event loop; else None."""
@@ -304,9 +308,15 @@ class TrialService:
             )
         return answer
 
-    def topic_trial_count(self, topic_id: str) -> int | None:
+    def topic_trial_count(self, topic_id: str | None = None) -> int | None:
         """How many trials the registry counted for a topic when its list was last fetched
-        (the cache only, no network); None when never fetched or the topic has no query."""
+        (the cache only, no network); None when never fetched or the topic has no query.
+
+        ``None`` for every topic: the distinct trials of all kept topic lists (PRISMA's
+        ``register_results`` without ``--topic``); None when no list was ever fetched.
+        """
+        if topic_id is None:
+            return self._all_topics_count()
         query = self._topic(topic_id).trials_query
         kept = self._kept(list_key(query)) if query is not None else None
         if not isinstance(kept, dict) or not isinstance(kept.get("ids"), list):
@@ -315,6 +325,16 @@ class TrialService:
         if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
             return total
         return len(kept["ids"])
+
+    def _all_topics_count(self) -> int | None:
+        seen: set[str] = set()
+        known = False
+        for topic in self._topics().walk():
+            kept = self._kept(list_key(topic.trials_query)) if topic.trials_query else None
+            if isinstance(kept, dict) and isinstance(kept.get("ids"), list):
+                known = True
+                seen.update(i for i in kept["ids"] if isinstance(i, str))
+        return len(seen) if known else None
 
     async def fetch_topic(
         self, topic_id: str, *, progress: ProgressCallback | None = None

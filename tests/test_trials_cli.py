@@ -379,3 +379,89 @@ def test_warm_trial_json_imports_neither_textual_nor_httpx(
     )  # fmt: skip
     assert done.stdout.strip().splitlines()[-1] == "0 []"
     assert len(ctgov_server.requests) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# mscterm export NCT… and marked trials: the one export flow, trials through the Library
+
+
+@pytest.mark.usefixtures("fast_registry")
+def test_export_fetches_named_trials_through_the_library(
+    ctgov_server: CTGovServer,
+    eutils_server: EUtilsServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "refs.bib"
+    argv = [*_on(ctgov_server, tmp_path), "--eutils-url", eutils_server.url, "-o", str(out)]
+    code, _, err = _cli(capsys, "export", "nct99000009", "90000001", *argv)
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert "@misc{NCT99000009," in text and "NCT99000009" in text
+    assert "clinicaltrials.gov/study/nct99000009" in text.lower()
+    assert len(ctgov_server.requests_to("study")) == 1
+    ris = tmp_path / "refs.ris"
+    code, _, err = _cli(
+        capsys, "export", "NCT99000009", "--format", "ris", "-o", str(ris), *_offline(tmp_path)
+    )
+    assert code == 0, err  # offline: from the cache
+    assert "NCT99000009" in ris.read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("fast_registry")
+def test_export_names_a_trial_the_registry_does_not_have(
+    ctgov_server: CTGovServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "t.bib"
+    argv = [*_on(ctgov_server, tmp_path), "-o", str(out)]
+    code, _, err = _cli(capsys, "export", "NCT99000002", "NCT99999999", *argv)
+    assert code == 1 and "not available: NCT99999999" in err
+    assert "@misc{NCT99000002," in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("fast_registry")
+def test_marked_trials_export_from_the_cli_and_the_tuis_cached_flow(
+    ctgov_server: CTGovServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mscterm.config import load_settings
+    from mscterm.export import flow
+    from mscterm.library import Library
+    from mscterm.state import UserState
+
+    UserState(Path(os.environ["MSCTERM_STATE_DIR"])).set_marks(["NCT99000003", "NCT99000004"])
+    out = tmp_path / "marked.json"
+    argv = [*_on(ctgov_server, tmp_path), "--format", "csl-json", "-o", str(out)]
+    code, _, err = _cli(capsys, "export", "--marked", *argv)
+    assert code == 0, err
+    assert [item["id"] for item in json.loads(out.read_text(encoding="utf-8"))] == [
+        "NCT99000003",
+        "NCT99000004",
+    ]
+    library = Library(load_settings(cache_dir=tmp_path / "cache", offline=True))
+    job = flow.ExportJob(library.state.marks, fmt="ris", output=None)
+    outcome = flow.export_cached(library, job)  # what the TUI's export worker calls
+    library.close()
+    assert list(outcome.written) == ["NCT99000003", "NCT99000004"]
+    assert outcome.text is not None and "NCT99000004" in outcome.text
+
+
+@pytest.mark.usefixtures("fast_registry")
+def test_prisma_counts_a_topics_registered_trials_once_known(
+    ctgov_server: CTGovServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def registered(*topic: str) -> str:
+        code, out, err = _cli(capsys, "prisma", *topic, "--format", "csv", *_offline(tmp_path))
+        assert code == 0, err
+        row = next(line for line in out.splitlines() if line.startswith("register_results,"))
+        return "register_results," + row.rsplit(",", 1)[1]  # the PRISMA2020 app's n column
+
+    assert registered("--topic", "clinical-evidence") == "register_results,0"
+    assert (
+        _cli(capsys, "trials", "--topic", "clinical-evidence", *_on(ctgov_server, tmp_path))[0] == 0
+    )
+    assert (
+        _cli(capsys, "trials", "--topic", "genetic-stability", *_on(ctgov_server, tmp_path))[0] == 0
+    )
+    assert registered("--topic", "clinical-evidence") == "register_results,10"
+    assert registered("--topic", "genetic-stability") == "register_results,1"
+    assert registered() == "register_results,10"  # every topic: each trial once
