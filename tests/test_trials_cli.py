@@ -465,3 +465,21 @@ def test_prisma_counts_a_topics_registered_trials_once_known(
     assert registered("--topic", "clinical-evidence") == "register_results,10"
     assert registered("--topic", "genetic-stability") == "register_results,1"
     assert registered() == "register_results,10"  # every topic: each trial once
+
+
+def test_untrusted_text_from_a_tampered_cache_cannot_steer_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mscterm.store import RecordStore
+    from tests.conftest import make_trial
+
+    hostile = "Fictional \u202etrial\x1b[2J \x9b31m"
+    store = RecordStore(tmp_path / "cache", index=False)
+    store.put_trials([make_trial(6, title=hostile, sponsor=hostile, results=True)])
+    store.close()
+    for argv in (["--json"], [], ["--csv"]):
+        code, out, _ = _cli(capsys, "trial", "NCT99000006", *argv, *_offline(tmp_path))
+        assert code == 0
+        assert not any(c in out for c in ("\u202e", "\x1b", "\x9b")), argv
+    code, out, _ = _cli(capsys, "trial", "NCT99000006", "--json", *_offline(tmp_path))
+    assert json.loads(out)[0]["title"] == hostile  # the same string to a JSON reader

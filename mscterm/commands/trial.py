@@ -8,7 +8,6 @@ loop, so it answers within DESIGN.md's 150 ms. Text comes from :mod:`mscterm.tri
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 
@@ -18,6 +17,7 @@ from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
 from mscterm.library import Library
 from mscterm.model import BadIdError, Trial, parse_trial_id
 from mscterm.results import FetchedTrials
+from mscterm.textsafe import json_text
 
 
 def parse_trial_ids(raw: list[str]) -> list[str] | None:
@@ -76,8 +76,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _print(trials: list[Trial], args: argparse.Namespace) -> None:
     out = sys.stdout
     if args.json:
-        json.dump([t.to_json() for t in trials], out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        out.write(json_text([t.to_json() for t in trials]) + "\n")
         return
     from mscterm import trialtext
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shutil
 import sys
 
@@ -21,7 +20,7 @@ from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
 from mscterm.library import Library
 from mscterm.model import Trial, TrialsQuery
 from mscterm.results import Answer, Problem, TrialList
-from mscterm.textsafe import one_line
+from mscterm.textsafe import json_text, one_line
 from mscterm.trials import parse_statuses
 from mscterm.trialstats import LINKING_REFERENCE_TYPES, has_posted_results
 
@@ -87,8 +86,7 @@ def _report(answer: Answer[TrialList], args: argparse.Namespace, asked: str) -> 
     if answer.error and trials:
         say(f"warning: showing the trials kept from an earlier search ({answer.error})")
     if args.json:
-        json.dump([t.to_json() for t in trials], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text([t.to_json() for t in trials]) + "\n")
     elif args.csv:
         from mscterm.trialtext import trials_csv
 
