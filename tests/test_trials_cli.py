@@ -483,3 +483,15 @@ def test_untrusted_text_from_a_tampered_cache_cannot_steer_the_terminal(
         assert not any(c in out for c in ("\u202e", "\x1b", "\x9b")), argv
     code, out, _ = _cli(capsys, "trial", "NCT99000006", "--json", *_offline(tmp_path))
     assert json.loads(out)[0]["title"] == hostile  # the same string to a JSON reader
+
+
+@pytest.mark.usefixtures("fast_registry")
+def test_a_kept_summary_without_its_adverse_events_is_not_the_trial(
+    ctgov_server: CTGovServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on = _on(ctgov_server, tmp_path)
+    assert _cli(capsys, "trials", "--topic", "genetic-stability", *on)[0] == 0  # a summary
+    ctgov_server.inject(Fault("503", times=50))
+    code, out, err = _cli(capsys, "trial", "NCT99000009", "--json", *on)
+    assert code == 3 and "NCT99000009 could not be fetched" in err and "HTTP 503" in err
+    assert json.loads(out)[0]["has_results"] is True  # what is known is still shown

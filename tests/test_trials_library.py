@@ -329,3 +329,21 @@ async def test_ids_that_are_not_nct_ids_are_left_out_and_said(
         got = await lib.trials(["NCT123", "NCT99000001"])
     assert got.missing == ["NCT99000001"] and "NCT123" not in got.trials
     assert any("NCT123" in w for w in got.warnings)
+
+
+async def test_a_trial_kept_under_another_schema_version_is_fetched_again(
+    settings: Settings, ctgov_server: CTGovServer, tmp_path: Path
+) -> None:
+    from mscterm.model import TRIAL_SCHEMA_VERSION
+
+    async with _library(settings, ctgov_server, tmp_path) as lib:
+        await lib.trials(["NCT99000001"])
+        key = "t:NCT99000001"
+        stored = lib.store.trials.get(key)
+        head, _, rest = stored.partition("|")
+        assert head == str(TRIAL_SCHEMA_VERSION)
+        lib.store.trials.set_many([(key, f"{TRIAL_SCHEMA_VERSION - 1}|{rest}")])
+        assert lib.cached_trial("NCT99000001") is None
+        again = await lib.trials(["NCT99000001"])
+    assert again.ok and again.trials["NCT99000001"].nct_id == "NCT99000001"
+    assert len(ctgov_server.requests_to("study")) == 2

@@ -18,6 +18,7 @@ from mscterm.library import Library
 from mscterm.model import BadIdError, Trial, parse_trial_id
 from mscterm.results import FetchedTrials
 from mscterm.textsafe import json_text
+from mscterm.trials import is_complete
 
 
 def parse_trial_ids(raw: list[str]) -> list[str] | None:
@@ -61,8 +62,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     _print(trials, args)
     for warning in got.warnings:
         say(f"warning: {warning}")
-    if got.error and got.missing:
-        say(f"{' '.join(got.missing)} could not be fetched: {got.error}")
+    partial = [t.nct_id for t in trials if not is_complete(t)]
+    if got.error and (got.missing or partial):  # a summary without its adverse events is not
+        say(f"{' '.join(got.missing + partial)} could not be fetched: {got.error}")  # the trial
         return exit_code(got.problem, NETWORK_FAILURE)
     if got.error:
         say(f"warning: {got.error}")
