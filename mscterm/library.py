@@ -1,12 +1,13 @@
-"""The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, NCBI).
+"""The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, services).
 
-Callers ask for records, links, searches, topic facts and cache upkeep; the Library answers from
-the store when it can and goes to the E-utilities only for what is missing, storing what arrives
-before handing it back. Every call that may touch the network or write the cache returns a
-result object (:mod:`mscterm.results`) instead of raising: what is known is always returned,
-with one plain sentence and a :class:`~mscterm.results.Problem` saying what could not be done.
-Online/offline lives in one place (:class:`~mscterm.connection.Connection`). Nothing heavy is
-imported until it is needed, so ``lookup`` on a warm cache stays light.
+Callers ask for records, links, searches, topic facts, registered trials and cache upkeep; the
+Library answers from the store when it can and goes to the E-utilities (or ClinicalTrials.gov)
+only for what is missing, storing what arrives before handing it back. Every call that may
+touch the network or write the cache returns a result object (:mod:`mscterm.results`) instead
+of raising: what is known is always returned, with one plain sentence and a
+:class:`~mscterm.results.Problem` saying what could not be done. Online/offline lives in one
+place (:class:`~mscterm.connection.Connection`). Nothing heavy is imported until it is needed,
+so ``lookup`` and ``trial`` on a warm cache stay light.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ _storage = storage_failure
 
 
 class Library:
-    """Records, links, searches, topics and cache upkeep for the CLI and the TUI."""
+    """Records, links, searches, topics, trials and cache upkeep for the CLI and the TUI."""
 
     def __init__(
         self,
