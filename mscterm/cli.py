@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--append", action="store_true", help="merge into an existing .bib file")
     p.add_argument("--abstracts", action="store_true", help="include abstracts")
     p.add_argument(
+        "--decision",
+        choices=["include", "exclude", "maybe"],
+        help="the records the reviewer screened so (with --topic: within those topics)",
+    )
+    p.add_argument(
         "--unicode",
         action="store_true",
         help="BibLaTeX: keep every character as UTF-8 (for lualatex/xelatex)",

@@ -168,3 +168,34 @@ def test_screening_commands_speak_only_to_the_library() -> None:
         assert not [
             word for word in forbidden if f"import {word}" in source or f"from {word}" in source
         ]
+
+
+def test_export_decision_include_writes_the_included_set_with_notes_and_tags(
+    tmp_path: Path,
+) -> None:
+    ok(mscterm(tmp_path, "screen", "16306013", "20032501", "--include", "--tag", "karyotype"))
+    ok(
+        mscterm(
+            tmp_path,
+            "screen",
+            "15833829",
+            "--exclude",
+            "retracted",
+            "--note",
+            "Cross-contaminated culture.",
+            "--tag",
+            "contamination",
+        )
+    )
+    bib = ok(mscterm(tmp_path, "export", "--decision", "include", "--offline"))
+    assert bib.count("pmid = {") == 2 and bib.count("keywords = {karyotype}") == 2
+    assert "pmid = {16306013}" in bib and "pmid = {20032501}" in bib
+    assert "Rubio" not in bib  # excluded records stay out
+    ris = ok(mscterm(tmp_path, "export", "15833829", "--format", "ris", "--offline"))
+    assert "KW  - contamination" in ris and "N1  - Cross-contaminated culture." in ris
+    csl = json.loads(
+        ok(mscterm(tmp_path, "export", "15833829", "--format", "csl-json", "--offline"))
+    )
+    assert "Cross-contaminated culture." in csl[0]["note"]
+    done = mscterm(tmp_path, "export", "--decision", "maybe", "--offline")
+    assert done.returncode == 1 and "no records are screened 'maybe'" in done.stderr

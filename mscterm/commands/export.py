@@ -42,8 +42,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except BadIdError as exc:
         say(str(exc))
         return BAD_INPUT
-    if not (ids or args.topic or args.marked):
-        say("nothing to export: give IDs, --topic ID or --marked")
+    if not (ids or args.topic or args.marked or args.decision):
+        say("nothing to export: give IDs, --topic ID, --marked or --decision")
         return BAD_INPUT
     options = ExportOptions(
         include_abstract=args.abstracts,
@@ -73,13 +73,40 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             asyncio.run(library.aclose())
             return NOT_FOUND
         ids.extend(marks)
+    if args.decision:
+        decided = _decided(library, args.decision, args.topic)
+        if decided is None:
+            asyncio.run(library.aclose())
+            return BAD_INPUT
+        if not decided and not ids:
+            say(f"no records are screened '{args.decision}' by reviewer {settings.reviewer}")
+            asyncio.run(library.aclose())
+            return NOT_FOUND
+        ids = decided if args.topic else [*ids, *decided]
     job.ids = list(dict.fromkeys(ids))
+    job.options = flow.annotated(job.options, library.screening.annotations())
     try:
         outcome = asyncio.run(_export(library, job))
     except flow.ExportError as exc:
         say(str(exc))
         return STORAGE_FAILURE if exc.storage else BAD_INPUT
     return _report(outcome, job)
+
+
+def _decided(library: Library, decision: str, topics: list[str]) -> list[str] | None:
+    """Ids the reviewer screened ``decision`` (within ``topics`` when given); None when the
+    screening state cannot be read (said)."""
+    from mscterm.screening import ScreeningError
+
+    try:
+        if not topics:
+            return library.screening.ids(decision=decision)
+        return [
+            rid for topic in topics for rid in library.screening.ids(decision=decision, topic=topic)
+        ]
+    except (ScreeningError, OSError) as exc:
+        say(str(exc))
+        return None
 
 
 async def _export(library: Library, job: ExportJob) -> ExportOutcome:

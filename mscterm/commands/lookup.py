@@ -73,7 +73,11 @@ def _print(records: list[Record], args: argparse.Namespace, library: Library) ->
         from mscterm.export.options import ExportOptions
 
         settings = library.settings
-        options = ExportOptions(journal=settings.journal)
+        from mscterm.export.flow import annotated
+
+        options = annotated(
+            ExportOptions(journal=settings.journal), library.screening.annotations()
+        )
         unique = list({r.id: r for r in records}.values())  # a DOI and its PMID: one entry
         out.write(keyed_text(library.state, unique, "bibtex", options, settings.citekey_template))
     else:

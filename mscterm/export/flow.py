@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from mscterm.export import FORMATS, Item, render
 from mscterm.export.citekeys import TemplateError, assign_keys, is_valid_key, usable_pins
-from mscterm.export.options import ExportOptions
+from mscterm.export.options import Annotation, ExportOptions
 from mscterm.model import Record, Trial, is_trial_id
 
 if TYPE_CHECKING:
@@ -131,6 +131,27 @@ class ExportOutcome:
     error: str | None = None
     problem: Problem | None = None
     text: str | None = None
+
+
+class Annotated(Protocol):
+    """What a reviewer keeps on a record that exports carry (a screening decision)."""
+
+    @property
+    def note(self) -> str: ...
+
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+
+def annotated(options: ExportOptions, notes: Mapping[str, Annotated]) -> ExportOptions:
+    """``options`` carrying the reviewer's notes and tags by record id (DESIGN.md: exports carry
+    them where the format has a place): what every export path passes to :func:`render`."""
+    found = {
+        rid: Annotation(note=d.note or None, tags=tuple(d.tags))
+        for rid, d in notes.items()
+        if d.note or d.tags
+    }
+    return replace(options, annotations={**found, **options.annotations}) if found else options
 
 
 def check(job: ExportJob, template: str) -> None:
