@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", action="append", default=[], metavar="ID", help="a topic id")
     p.add_argument("--all-topics", action="store_true", help="every topic of the map")
     p.add_argument("--limit", type=int, default=200, help="newest N PubMed hits per topic")
+    p.add_argument(
+        "--trials",
+        action="store_true",
+        help="the topics' registered trials too (ClinicalTrials.gov)",
+    )
 
     p = sub.add_parser("search", parents=[common], help="search the local index or PubMed")
     p.add_argument("query", nargs="+")
@@ -112,6 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c = cache_sub.add_parser("import", parents=[common], help="merge a JSON-lines snapshot")
     c.add_argument("file")
+
+    p = sub.add_parser("trial", parents=[common], help="registered trials by NCT id")
+    p.add_argument("ids", nargs="+", metavar="NCT", help="ClinicalTrials.gov id (NCT + 8 digits)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="a JSON array of trials")
+    fmt.add_argument("--csv", action="store_true", help="the adverse-event table as CSV")
+
+    p = sub.add_parser("trials", parents=[common], help="the registered trials of a topic or query")
+    p.add_argument("query", nargs="*", help="ClinicalTrials.gov search words (query.term)")
+    p.add_argument("--topic", metavar="ID", help="a topic id (its trials query)")
+    p.add_argument("--status", metavar="S", help="overall status(es), e.g. completed,terminated")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="a JSON array of trials")
+    fmt.add_argument("--csv", action="store_true", help="one CSV row per trial")
 
     p = sub.add_parser("screen", parents=[common], help="record screening decisions")
     p.add_argument("ids", nargs="+", metavar="ID", help="PMID, DOI or NCT id")

@@ -1,12 +1,13 @@
-"""The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, NCBI).
+"""The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, services).
 
-Callers ask for records, links, searches, topic facts and cache upkeep; the Library answers from
-the store when it can and goes to the E-utilities only for what is missing, storing what arrives
-before handing it back. Every call that may touch the network or write the cache returns a
-result object (:mod:`mscterm.results`) instead of raising: what is known is always returned,
-with one plain sentence and a :class:`~mscterm.results.Problem` saying what could not be done.
-Online/offline lives in one place (:class:`~mscterm.connection.Connection`). Nothing heavy is
-imported until it is needed, so ``lookup`` on a warm cache stays light.
+Callers ask for records, links, searches, topic facts, registered trials and cache upkeep; the
+Library answers from the store when it can and goes to the E-utilities (or ClinicalTrials.gov)
+only for what is missing, storing what arrives before handing it back. Every call that may
+touch the network or write the cache returns a result object (:mod:`mscterm.results`) instead
+of raising: what is known is always returned, with one plain sentence and a
+:class:`~mscterm.results.Problem` saying what could not be done. Online/offline lives in one
+place (:class:`~mscterm.connection.Connection`). Nothing heavy is imported until it is needed,
+so ``lookup`` and ``trial`` on a warm cache stay light.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ from mscterm.results import (
     TopicCounts,
     TopicSize,
 )
+from mscterm.trialpubs import NAMING_MAX, TrialRegistry
 
 if TYPE_CHECKING:
+    from mscterm.ctgov.client import CTGovClient
     from mscterm.ncbi.client import EUtilsClient
     from mscterm.screening import Screening
     from mscterm.state import UserState
@@ -60,7 +63,7 @@ _storage = storage_failure
 
 
 class Library:
-    """Records, links, searches, topics and cache upkeep for the CLI and the TUI."""
+    """Records, links, searches, topics, trials and cache upkeep for the CLI and the TUI."""
 
     def __init__(
         self,
@@ -68,9 +71,10 @@ class Library:
         *,
         store: RecordStore | None = None,
         client_factory: Callable[[], EUtilsClient] | None = None,
+        trials_factory: Callable[[], CTGovClient] | None = None,
     ) -> None:
         self.settings = settings
-        self._connection = Connection(settings, client_factory)
+        self._connection = Connection(settings, client_factory, trials_factory)
         self._store = store
         self._topics: TopicMap | None = None
         self._state: UserState | None = None
@@ -80,6 +84,19 @@ class Library:
         self._upkeep = CacheUpkeep(
             lambda: self.store, lambda: self.topics, self._members, self._connection.changed
         )
+        # Registered trials (mscterm.trials, mscterm.trialpubs): ``registry`` answers every
+        # trial question; those the UIs ask most are bound here under the Library's names.
+        self.registry = TrialRegistry(
+            lambda: self.store, self._connection, lambda: self.topics, records=self.records,
+            search=lambda term: self.search_pubmed(term, retmax=NAMING_MAX),
+        )  # fmt: skip
+        self.trials = self.registry.trials
+        self.cached_trials = self.registry.cached
+        self.cached_trial = self.registry.cached_trial
+        self.topic_trials = self.registry.topic_trials
+        self.topic_trial_count = self.registry.topic_trial_count
+        self.known_topic_trial_count = self.registry.topic_trial_count  # screening's name
+        self.trial_publications = self.registry.publications
 
     # -- online/offline, and telling the UI ----------------------------------------------------
     @property
@@ -233,6 +250,7 @@ class Library:
 
     def _stored(self, records: list[Record]) -> None:
         self._members.note(records)
+        self.registry.links.note(records)
         self._connection.changed()
 
     async def resolve(self, rid: str) -> Answer[Record | None]:

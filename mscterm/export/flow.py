@@ -67,6 +67,15 @@ class FetchAnswer(Protocol):
     problem: Problem | None
 
 
+class TrialsAnswer(Protocol):
+    """What ``Library.trials`` answers (:class:`mscterm.results.FetchedTrials`)."""
+
+    trials: dict[str, Trial]
+    missing: list[str]
+    error: str | None
+    problem: Problem | None
+
+
 class ExportLibrary(Protocol):
     """The part of :class:`mscterm.library.Library` the flow uses."""
 
@@ -79,14 +88,18 @@ class ExportLibrary(Protocol):
 
     async def records(self, rids: Sequence[str]) -> FetchAnswer: ...
 
+    def cached_trials(self, ncts: Iterable[str]) -> dict[str, Trial]: ...
+
+    async def trials(self, ncts: Sequence[str]) -> TrialsAnswer: ...
+
 
 @dataclass(slots=True)
 class ExportJob:
     """What to export and where.
 
     ``ids`` are record ids and NCT ids in the order wanted; a trial named there is taken from
-    ``trials`` (the Library has no trial lookup yet: callers pass the Trial objects), and a
-    trial given in ``trials`` but not named in ``ids`` is exported after the named items.
+    ``trials`` when given, else from the Library (``trials`` / ``cached_trials``), and a trial
+    given in ``trials`` but not named in ``ids`` is exported after the named items.
     ``output`` is a path, ``"-"`` for stdout, or None to get the text back only.
     """
 
@@ -160,8 +173,14 @@ def check(job: ExportJob, template: str) -> None:
         raise ExportError(str(exc)) from None
 
 
-def _assemble(job: ExportJob, records: Mapping[str, Record], missing: list[str]) -> Gathered:
-    trials = {t.nct_id.upper(): t for t in job.trials}
+def _assemble(
+    job: ExportJob,
+    records: Mapping[str, Record],
+    missing: list[str],
+    found_trials: Mapping[str, Trial] | None = None,
+) -> Gathered:
+    trials = {k.upper(): t for k, t in (found_trials or {}).items()}
+    trials.update({t.nct_id.upper(): t for t in job.trials})
     out = Gathered()
     seen: set[str] = set()
     for rid in dict.fromkeys(job.ids):
@@ -186,21 +205,35 @@ def _record_ids(job: ExportJob) -> list[str]:
     return [rid for rid in dict.fromkeys(job.ids) if not is_trial_id(rid.upper())]
 
 
+def _trial_ids(job: ExportJob) -> list[str]:
+    """NCT ids named in the job that it does not carry a Trial for."""
+    given = {t.nct_id.upper() for t in job.trials}
+    named = (rid.upper() for rid in dict.fromkeys(job.ids) if is_trial_id(rid.upper()))
+    return [nct for nct in dict.fromkeys(named) if nct not in given]
+
+
 async def gather(library: ExportLibrary, job: ExportJob) -> Gathered:
-    """The job's items: cached records at once, the rest fetched (unless offline)."""
-    wanted = _record_ids(job)
+    """The job's items: cached records and trials at once, the rest fetched (unless offline)."""
+    wanted, ncts = _record_ids(job), _trial_ids(job)
     fetched = await library.records(wanted) if wanted else None
-    if fetched is None:
-        return _assemble(job, {}, [])
-    out = _assemble(job, fetched.records, list(fetched.missing))
-    out.error = fetched.error
-    out.problem = fetched.problem
+    got = await library.trials(ncts) if ncts else None
+    out = _assemble(
+        job,
+        fetched.records if fetched else {},
+        list(fetched.missing) if fetched else [],
+        got.trials if got else None,
+    )
+    for answer in (fetched, got):
+        if answer is not None and answer.error and out.error is None:
+            out.error, out.problem = answer.error, answer.problem
     return out
 
 
 def gather_cached(library: ExportLibrary, job: ExportJob) -> Gathered:
     """The job's items from the cache and the seed only (no network: the TUI's worker)."""
-    return _assemble(job, library.cached(_record_ids(job)), [])
+    ncts = _trial_ids(job)
+    trials = library.cached_trials(ncts) if ncts else None
+    return _assemble(job, library.cached(_record_ids(job)), [], trials)
 
 
 def pin_keys(state: KeyState, items: Sequence[Item], template: str) -> dict[str, str]:
