@@ -8,6 +8,7 @@ full pass (:class:`~mscterm.membership.Membership`) is the reference the index m
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import sqlite3
 from pathlib import Path
@@ -233,3 +234,21 @@ def test_records_the_index_missed_still_count(
     assert "90000002" in library.topic_members("cryopreservation")
     assert library.topic_sizes().value["cryopreservation"].fetched == 1
     assert any("could not be updated" in w for w in library.warnings)
+
+
+def test_topics_counts_without_a_usable_index_and_says_so(
+    offline_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mscterm.cli import main
+
+    cache = offline_settings.cache_dir
+    with RecordStore(cache, index=False) as store:
+        store.put([make_record(1, title="Cryopreservation of fictional stromal cells.")])
+    (cache / "index.sqlite3").mkdir()  # an index that cannot be opened (not damage)
+    assert main(["topics", "--json", "--offline", "--cache-dir", str(cache)]) == 0
+    out, err = capsys.readouterr()
+    nodes = {node["id"]: node for node in json.loads(out)}
+    landmarks = len(nodes["cryopreservation"]["landmarks"])
+    assert nodes["cryopreservation"]["cached"] == landmarks + 1
+    assert "warning: the search index cannot list topic members" in err
+    assert "Traceback" not in err
