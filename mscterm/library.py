@@ -22,7 +22,7 @@ from mscterm.connection import Connection, Listener
 from mscterm.failures import storage_failure
 from mscterm.housekeeping import CacheUpkeep
 from mscterm.localsearch import LocalSearch
-from mscterm.membership import LazyMembership
+from mscterm.membership import LabelSource, LazyMembership
 from mscterm.model import Record
 from mscterm.pubmed import LINKNAMES, PubMed
 from mscterm.resources import seed_records_path
@@ -78,7 +78,7 @@ class Library:
         self._store = store
         self._topics: TopicMap | None = None
         self._state: UserState | None = None
-        self._members = LazyMembership(lambda: self.topics, self._disk_records)
+        self._members = LazyMembership(lambda: self.topics, self._disk_records, self._labelled)
         self._pubmed = PubMed(lambda: self.store, self._connection, self._known_references)
         self._local = LocalSearch(lambda: self.store)
         self._upkeep = CacheUpkeep(
@@ -128,7 +128,9 @@ class Library:
         if self._store is None:
             from mscterm.store import RecordStore
 
-            self._store = RecordStore(self.settings.cache_dir, seed_records_path())
+            self._store = RecordStore(
+                self.settings.cache_dir, seed_records_path(), labeler=self._members.labeler
+            )
         return self._store
 
     def open(self) -> Answer[None]:
@@ -144,6 +146,9 @@ class Library:
 
     def _disk_records(self) -> Iterable[Record]:
         return self.store.iter_records() if self._cache_exists() else ()
+
+    def _labelled(self) -> LabelSource | None:
+        return self.store if self._cache_exists() else None
 
     @property
     def topics(self) -> TopicMap:

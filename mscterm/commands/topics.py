@@ -77,6 +77,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return NOT_FOUND
     try:
         counts = _counts(library)
+        for warning in library.warnings:  # e.g. counted without the search index
+            say(f"warning: {warning}")
         if args.json:
             nodes = [*_with_kind(topic_map.to_json(counts)), _review_node(topic_map)]
             sys.stdout.write(json_text(nodes, indent=2) + "\n")

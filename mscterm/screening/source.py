@@ -127,7 +127,8 @@ class LibrarySource:
         count = self._known_pubmed_count(topic_id)
         if count is not None:
             return count
-        return len(self.library.topic_members(topic_id))
+        size = self.library.topic_sizes().value.get(topic_id)  # counts, not a list of members
+        return size.total if size is not None else 0
 
     def registered(self, topic_id: str | None) -> int:
         known = getattr(self.library, "known_topic_trial_count", None)

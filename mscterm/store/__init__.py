@@ -14,6 +14,7 @@ Modules, one job each (``docs/ARCHITECTURE.md`` has the map):
   (:data:`QUERY_HELP`); :mod:`.filters` values of year/pmid/pt/is/has; :mod:`.pubtypes`
   PubMed's publication types; :mod:`.indexrows` what the index stores of a record;
 * :mod:`.fts`         the SQLite FTS5 index; :mod:`.ranking` query -> FTS5 tiers -> ranked ids;
+  :mod:`.labels` records filed under labels (topics) in it;
 * :mod:`.searching`   the index's life beside the records (fed, checked, rebuilt).
 
 Names are imported lazily: ``from mscterm.store import QUERY_HELP`` must not load diskcache,

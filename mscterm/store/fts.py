@@ -16,9 +16,10 @@ are dropped, and match counts subtract the ``gone`` rows they met. Records chang
 
 The ``meta`` column holds tokens of a record's facts rather than its text: ``qqallrecords``,
 ``yr2012``, ``pmid123``, one ``pt…`` token per publication type, ``qqisretracted``,
-``qqhasabstract``/``qqhasdoi``/``qqhaspmcid`` (the query side is :mod:`.query`). A change of
-these or of the columns bumps :data:`INDEX_SCHEMA`; an index of another version is rebuilt from
-the records the first time it is opened (:attr:`SearchIndex.stale`).
+``qqhasabstract``/``qqhasdoi``/``qqhaspmcid`` (the query side is :mod:`.query`), a token per
+label (topic) of the record (:mod:`.labels`). A change of these or of the columns bumps
+:data:`INDEX_SCHEMA`; an index of another version (or labels version) is rebuilt from the
+records the first time it is opened (:attr:`SearchIndex.stale`).
 
 Concurrency: WAL journal, a busy timeout, and every write in ``BEGIN IMMEDIATE``, so two
 processes adding at once wait for each other instead of failing.
@@ -36,21 +37,23 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 from mscterm.model import Record
+from mscterm.store import labels
 from mscterm.store.errors import StoreError
 from mscterm.store.indexrows import COLUMNS, record_columns, rowid_prefix
 from mscterm.store.query import ALL_TOKEN
 from mscterm.store.ranking import Matches, Stemmer, compile_query, run_plan
 from mscterm.store.recovery import aside, is_disk_full
 
-INDEX_SCHEMA = 2
+INDEX_SCHEMA = 3
 """Bump when columns, ``meta`` tokens or tokenisation change: an index of another version is
 emptied on open and marked stale, and its keeper rebuilds it from the records.
-(2: publication types, retracted, has-abstract/DOI/PMCID tokens; the ``gone`` table.)"""
+(2: publication types, retracted, has-abstract/DOI/PMCID tokens; the ``gone`` table.
+3: label tokens, and the labels version in ``meta``, whose values may be text.)"""
 
 _SEQ_BITS = 36
 _NOT_DAMAGE: tuple[str, ...] = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
@@ -73,7 +76,7 @@ CREATE TABLE IF NOT EXISTS docs(
     hash BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS gone(rowid INTEGER PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS ft USING fts5(
     {", ".join(COLUMNS)},
     content='',
@@ -92,15 +95,25 @@ class SearchIndex:
     """The full-text index of cached records (see the module docstring for how and why).
 
     Not thread-safe: one instance per thread (each opens its own connection).
+    ``labeler`` gives each record's labels (its topics); without one, rows carry none
+    (see :mod:`.labels`).
     """
 
-    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        timeout: float = 30.0,
+        labeler: labels.Labeler | None = None,
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._timeout = timeout
+        self._labeler = labeler
+        self.labels_version = labeler.version if labeler is not None else None
         self.stale = False
-        """The file held an index of another :data:`INDEX_SCHEMA`: it is empty now, and stays
-        stale until :meth:`rebuild` fills it (the keeper does so on open)."""
+        """The file held an index of another :data:`INDEX_SCHEMA` or labels version: stale
+        until :meth:`rebuild` fills it (the keeper does so on open)."""
         try:
             self._db = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
@@ -141,6 +154,8 @@ class SearchIndex:
         if version != INDEX_SCHEMA or not {"docs", "ft", "meta", "ft_vocab", "gone"} <= have:
             self._retry(self._create)
         self.stale = self._meta(db, "stale") > 0
+        if self.labels_version is not None and not labels.is_current(db, self.labels_version):
+            self.stale = True
 
     def _create(self) -> None:
         db = self._db
@@ -246,10 +261,11 @@ class SearchIndex:
 
     def _insert(self, db: sqlite3.Connection, records: Iterable[Record]) -> None:
         """Insert (or replace) rows inside the caller's transaction."""
+        labeling = labels.Labeling(db, self._labeler)
         seq = self._meta(db, "seq")
         insert_ft = f"INSERT INTO ft(rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * 8})"
         for rec in records:
-            cols = record_columns(rec)
+            cols = record_columns(rec, labeling.of(rec))
             prefix = rowid_prefix(rec)
             digest = hashlib.blake2b(
                 "\x1f".join(cols).encode("utf-8") + prefix.to_bytes(8, "big"), digest_size=16
@@ -283,6 +299,7 @@ class SearchIndex:
                 db.execute("DELETE FROM docs")
                 db.execute("DELETE FROM gone")
                 db.execute("DELETE FROM meta WHERE key IN ('seq', 'stale')")
+                labels.set_version(db, self.labels_version)
                 self._insert(db, records)
             with self._write() as db:
                 db.execute("INSERT INTO ft(ft) VALUES ('optimize')")
@@ -371,3 +388,11 @@ class SearchIndex:
             return found
 
         return self._guard(run) if wanted else set()
+
+    def labelled(self, label: str) -> list[str]:
+        """Ids of the records labelled ``label`` (:func:`.labels.labelled`)."""
+        return self._guard(lambda: labels.labelled(self._db, self.labels_version, label))
+
+    def label_counts(self, wanted: Mapping[str, Iterable[str]]) -> dict[str, tuple[int, int]]:
+        """Records per label, and how many given ids are among them (:mod:`.labels`)."""
+        return self._guard(lambda: labels.label_counts(self._db, self.labels_version, wanted))

@@ -2,9 +2,14 @@
 
 Kept apart from :mod:`.fts` (which runs SQLite) so the mapping from a :class:`Record` to what
 a query can find is in one place: change it and bump :data:`~mscterm.store.fts.INDEX_SCHEMA`.
+
+Labels (the topics a record belongs to, from the store's labeler) are ``meta`` tokens too, one
+per label (:func:`label_token`), so "the records of a topic" is one posting list of the index.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from mscterm.model import Record
 from mscterm.store import pubtypes
@@ -15,8 +20,29 @@ COLUMNS = ("title", "abstract", "authors", "journal", "mesh", "keywords", "ids",
 """The FTS5 columns, in order (ranking's bm25 weights follow it)."""
 
 
-def record_columns(rec: Record) -> tuple[str, ...]:
-    """The text of each FTS5 column for one record (folded like queries are)."""
+LABEL_PREFIX = "qqlabel"
+LABEL_END = "qq"
+_LABEL_ESCAPES = {"-": "zh", "/": "zs", "z": "zz"}
+_LABEL_PLAIN = frozenset("abcdefghijklmnopqrstuvwxy0123456789")
+
+
+def label_token(label: str) -> str:
+    """The ``meta`` token of a label: one FTS5 token, and a different one for every label.
+
+    Topic ids hold ``-`` and ``/``, which FTS5 splits words at: every character other than
+    ``a``-``y`` and digits is spelled out after ``z`` (``-`` zh, ``/`` zs, ``z`` zz, anything else
+    ``zu<hex>z``), which no two labels share. The ``qq`` ending is no English suffix, so the
+    porter stemmer leaves the token whole (``…/cells`` and ``…/cell`` stay apart).
+    """
+    body = "".join(
+        ch if ch in _LABEL_PLAIN else _LABEL_ESCAPES.get(ch) or f"zu{ord(ch):x}z" for ch in label
+    )
+    return LABEL_PREFIX + body + LABEL_END
+
+
+def record_columns(rec: Record, labels: Iterable[str] = ()) -> tuple[str, ...]:
+    """The text of each FTS5 column for one record (folded like queries are); ``labels`` end
+    the ``meta`` column as :func:`label_token` tokens."""
     title = rec.title or ""
     if rec.book is not None:
         title = " ".join(p for p in (title, rec.book.booktitle, rec.book.chapter) if p)
@@ -29,7 +55,10 @@ def record_columns(rec: Record) -> tuple[str, ...]:
     keywords = " ; ".join(rec.keywords)
     ids = " ".join(p for p in (rec.pmid, rec.doi, rec.pmcid, rec.id) if p)
     cols = (title, abstract, authors, journal, mesh, keywords, ids, " ".join(meta_tokens(rec)))
-    return tuple(clean_query(fold(c)) if c else "" for c in cols)
+    text = [clean_query(fold(c)) if c else "" for c in cols]
+    # after clean_query: its length cap must not cut labels off (the tokens are plain ASCII)
+    text[-1] = " ".join([text[-1], *dict.fromkeys(map(label_token, labels))])
+    return tuple(text)
 
 
 def meta_tokens(rec: Record) -> list[str]:
