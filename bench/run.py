@@ -3,8 +3,8 @@ what this machine measured.
 
     uv run --group bench python -m bench.run [name ...]
 
-Names: parse, lookup, fetch, search, export, tui, trials. Without names all run. Rows of benchmarks
-not run this time are kept from the previous run (bench/results.json).
+Names: parse, lookup, fetch, search, export, tui, trials, prisma. Without names all run. Rows of
+benchmarks not run this time are kept from the previous run (bench/results.json).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-NAMES = ("parse", "lookup", "fetch", "search", "export", "tui", "trials")
+NAMES = ("parse", "lookup", "fetch", "search", "export", "tui", "trials", "prisma")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 DATA = RESULTS.with_name("results.json")
 

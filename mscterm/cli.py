@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", action="append", default=[], metavar="ID", help="a topic id")
     p.add_argument("--all-topics", action="store_true", help="every topic of the map")
     p.add_argument("--limit", type=int, default=200, help="newest N PubMed hits per topic")
+    p.add_argument(
+        "--trials",
+        action="store_true",
+        help="the topics' registered trials too (ClinicalTrials.gov)",
+    )
 
     p = sub.add_parser("search", parents=[common], help="search the local index or PubMed")
     p.add_argument("query", nargs="+")
@@ -88,6 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="-", help="file to write, or - for stdout")
     p.add_argument("--append", action="store_true", help="merge into an existing .bib file")
     p.add_argument("--abstracts", action="store_true", help="include abstracts")
+    p.add_argument(
+        "--decision",
+        choices=["include", "exclude", "maybe"],
+        help="the records the reviewer screened so (with --topic: within those topics)",
+    )
+    p.add_argument(
+        "--unicode",
+        action="store_true",
+        help="BibLaTeX: keep every character as UTF-8 (for lualatex/xelatex)",
+    )
 
     p = sub.add_parser("topics", parents=[common], help="print the topic map")
     p.add_argument("--json", action="store_true")
@@ -102,6 +117,45 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c = cache_sub.add_parser("import", parents=[common], help="merge a JSON-lines snapshot")
     c.add_argument("file")
+
+    p = sub.add_parser("trial", parents=[common], help="registered trials by NCT id")
+    p.add_argument("ids", nargs="+", metavar="NCT", help="ClinicalTrials.gov id (NCT + 8 digits)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="a JSON array of trials")
+    fmt.add_argument("--csv", action="store_true", help="the adverse-event table as CSV")
+
+    p = sub.add_parser("trials", parents=[common], help="the registered trials of a topic or query")
+    p.add_argument("query", nargs="*", help="ClinicalTrials.gov search words (query.term)")
+    p.add_argument("--topic", metavar="ID", help="a topic id (its trials query)")
+    p.add_argument("--status", metavar="S", help="overall status(es), e.g. completed,terminated")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="a JSON array of trials")
+    fmt.add_argument("--csv", action="store_true", help="one CSV row per trial")
+
+    p = sub.add_parser("screen", parents=[common], help="record screening decisions")
+    p.add_argument("ids", nargs="+", metavar="ID", help="PMID, DOI or NCT id")
+    choice = p.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--include", action="store_true", help="include the records")
+    choice.add_argument("--exclude", metavar="REASON", help="exclude them, with a reason")
+    choice.add_argument("--maybe", action="store_true", help="undecided: look again later")
+    choice.add_argument("--clear", action="store_true", help="remove the decision")
+    p.add_argument("--note", metavar="TEXT", help="a note (replaces the note)")
+    p.add_argument("--tag", action="append", metavar="TAG", help="add a tag (repeatable)")
+
+    p = sub.add_parser("screening", parents=[common], help="list screening decisions")
+    p.add_argument("--topic", metavar="ID", help="only records of this topic")
+    p.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    screening_sub = p.add_subparsers(dest="screening_command", parser_class=_Parser)
+    c = screening_sub.add_parser(
+        "conflicts", parents=[common], help="records two reviewers decided differently"
+    )
+    c.add_argument("--reviewers", required=True, metavar="A,B", help="two reviewer names")
+    c.add_argument("--topic", metavar="ID", default=argparse.SUPPRESS)
+    c.add_argument("--format", default=argparse.SUPPRESS, choices=["table", "csv", "json"])
+
+    p = sub.add_parser("prisma", parents=[common], help="PRISMA 2020 counts")
+    p.add_argument("--topic", metavar="ID", help="a topic id")
+    p.add_argument("--format", default="table", choices=["table", "csv"])
 
     sub.add_parser("tui", parents=[common], help="the explorer (the default)")
     return parser
@@ -145,6 +199,12 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"mscterm: {exc}", file=sys.stderr)
         return BAD_INPUT
     module = importlib.import_module(f"mscterm.commands.{command}")
+    from mscterm.state import report_problems_to
+
+    # Damaged user state is repaired and said in one line: at once on the command line, after
+    # the screen is restored for the TUI (which can show them itself, too).
+    held: list[str] = []
+    report_problems_to(held.append if command == "tui" else _warn)
     try:
         return int(module.run(args, settings))
     except OSError as exc:  # a storage failure no command caught: one line, DESIGN's exit code
@@ -153,6 +213,16 @@ def _main(argv: Sequence[str] | None) -> int:
             raise
         print(f"mscterm: {exc}", file=sys.stderr)
         return code
+    finally:
+        report_problems_to(None)
+        for line in held:
+            _warn(line)
+
+
+def _warn(line: str) -> None:
+    from mscterm.textsafe import one_line
+
+    print(f"mscterm: warning: {one_line(line)}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

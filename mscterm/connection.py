@@ -1,9 +1,9 @@
-"""The Library's link to the E-utilities: the client, online/offline, and what failures mean.
+"""The Library's link to the web services: the clients, online/offline, and what failures mean.
 
 One object owns whether mscterm is online: offline by choice (settings, the palette) or since a
 network failure. Every failure goes through :meth:`Connection.failure`, so a timeout anywhere
-switches the whole session offline, and listeners (the TUI's header) hear every change.
-The client (and with it httpx) is created on the first request only.
+(E-utilities or ClinicalTrials.gov) switches the whole session offline, and listeners (the TUI's
+header) hear every change. Each client (and with it httpx) is created on its first request only.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, TypeVar
 from mscterm.config import Settings
 from mscterm.failures import OFFLINE_SENTENCE, Failure, classify
 from mscterm.ncbi.errors import OfflineError
+from mscterm.net.errors import OfflineError as ServiceOffline
 from mscterm.results import Answer, LibraryStatus, Problem
 
 if TYPE_CHECKING:
+    from mscterm.ctgov.client import CTGovClient
     from mscterm.ncbi.client import EUtilsClient
 
 Listener = Callable[[LibraryStatus], None]
@@ -24,14 +26,20 @@ T = TypeVar("T")
 
 
 class Connection:
-    """The E-utilities client behind an online/offline switch, with change listeners."""
+    """The E-utilities and ClinicalTrials.gov clients behind one online/offline switch, with
+    change listeners."""
 
     def __init__(
-        self, settings: Settings, client_factory: Callable[[], EUtilsClient] | None = None
+        self,
+        settings: Settings,
+        client_factory: Callable[[], EUtilsClient] | None = None,
+        trials_factory: Callable[[], CTGovClient] | None = None,
     ) -> None:
         self._settings = settings
         self._factory = client_factory
         self._client: EUtilsClient | None = None
+        self._trials_factory = trials_factory
+        self._trials_client: CTGovClient | None = None
         self._offline = settings.offline
         self._reason: str | None = None
         self._version = 0
@@ -82,6 +90,19 @@ class Connection:
                 self._client = EUtilsClient(self._settings)
         return self._client
 
+    def trials_client(self) -> CTGovClient:
+        """The ClinicalTrials.gov client; raises an offline error when offline (nothing tried)."""
+        if self._offline:
+            raise ServiceOffline(OFFLINE_SENTENCE)
+        if self._trials_client is None:
+            if self._trials_factory is not None:
+                self._trials_client = self._trials_factory()
+            else:
+                from mscterm.ctgov.client import CTGovClient
+
+                self._trials_client = CTGovClient(self._settings)
+        return self._trials_client
+
     def failure(self, exc: BaseException) -> Failure:
         """Classify a failure (re-raising what is none of ours); a network one goes offline."""
         failure = classify(exc)
@@ -105,11 +126,20 @@ class Connection:
         )
 
     def drain_warnings(self) -> list[str]:
-        """What the client worked around since it was last asked (empty before any request)."""
-        return self._client.drain_warnings() if self._client is not None else []
+        """What the clients worked around since they were last asked (empty before any
+        request)."""
+        found = self._client.drain_warnings() if self._client is not None else []
+        if self._trials_client is not None:
+            found += self._trials_client.drain_warnings()
+        return found
 
     async def aclose(self) -> None:
-        """Close the client (a later request opens a new one)."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the clients (a later request opens new ones)."""
+        client, self._client = self._client, None
+        trials, self._trials_client = self._trials_client, None
+        try:
+            if client is not None:
+                await client.aclose()
+        finally:
+            if trials is not None:
+                await trials.aclose()

@@ -1,12 +1,13 @@
-"""The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, NCBI).
+"""The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, services).
 
-Callers ask for records, links, searches, topic facts and cache upkeep; the Library answers from
-the store when it can and goes to the E-utilities only for what is missing, storing what arrives
-before handing it back. Every call that may touch the network or write the cache returns a
-result object (:mod:`mscterm.results`) instead of raising: what is known is always returned,
-with one plain sentence and a :class:`~mscterm.results.Problem` saying what could not be done.
-Online/offline lives in one place (:class:`~mscterm.connection.Connection`). Nothing heavy is
-imported until it is needed, so ``lookup`` on a warm cache stays light.
+Callers ask for records, links, searches, topic facts, registered trials and cache upkeep; the
+Library answers from the store when it can and goes to the E-utilities (or ClinicalTrials.gov)
+only for what is missing, storing what arrives before handing it back. Every call that may
+touch the network or write the cache returns a result object (:mod:`mscterm.results`) instead
+of raising: what is known is always returned, with one plain sentence and a
+:class:`~mscterm.results.Problem` saying what could not be done. Online/offline lives in one
+place (:class:`~mscterm.connection.Connection`). Nothing heavy is imported until it is needed,
+so ``lookup`` and ``trial`` on a warm cache stay light.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from mscterm.connection import Connection, Listener
 from mscterm.failures import storage_failure
 from mscterm.housekeeping import CacheUpkeep
 from mscterm.localsearch import LocalSearch
-from mscterm.membership import LazyMembership
+from mscterm.membership import LabelSource, LazyMembership
 from mscterm.model import Record
 from mscterm.pubmed import LINKNAMES, PubMed
 from mscterm.resources import seed_records_path
@@ -38,9 +39,12 @@ from mscterm.results import (
     TopicCounts,
     TopicSize,
 )
+from mscterm.trialpubs import NAMING_MAX, TrialRegistry
 
 if TYPE_CHECKING:
+    from mscterm.ctgov.client import CTGovClient
     from mscterm.ncbi.client import EUtilsClient
+    from mscterm.screening import Screening
     from mscterm.state import UserState
     from mscterm.store import RecordStore
     from mscterm.topics import Topic, TopicMap
@@ -59,7 +63,7 @@ _storage = storage_failure
 
 
 class Library:
-    """Records, links, searches, topics and cache upkeep for the CLI and the TUI."""
+    """Records, links, searches, topics, trials and cache upkeep for the CLI and the TUI."""
 
     def __init__(
         self,
@@ -67,18 +71,32 @@ class Library:
         *,
         store: RecordStore | None = None,
         client_factory: Callable[[], EUtilsClient] | None = None,
+        trials_factory: Callable[[], CTGovClient] | None = None,
     ) -> None:
         self.settings = settings
-        self._connection = Connection(settings, client_factory)
+        self._connection = Connection(settings, client_factory, trials_factory)
         self._store = store
         self._topics: TopicMap | None = None
         self._state: UserState | None = None
-        self._members = LazyMembership(lambda: self.topics, self._disk_records)
+        self._members = LazyMembership(lambda: self.topics, self._disk_records, self._labelled)
         self._pubmed = PubMed(lambda: self.store, self._connection, self._known_references)
         self._local = LocalSearch(lambda: self.store)
         self._upkeep = CacheUpkeep(
             lambda: self.store, lambda: self.topics, self._members, self._connection.changed
         )
+        # Registered trials (mscterm.trials, mscterm.trialpubs): ``registry`` answers every
+        # trial question; those the UIs ask most are bound here under the Library's names.
+        self.registry = TrialRegistry(
+            lambda: self.store, self._connection, lambda: self.topics, records=self.records,
+            search=lambda term: self.search_pubmed(term, retmax=NAMING_MAX),
+        )  # fmt: skip
+        self.trials = self.registry.trials
+        self.cached_trials = self.registry.cached
+        self.cached_trial = self.registry.cached_trial
+        self.topic_trials = self.registry.topic_trials
+        self.topic_trial_count = self.registry.topic_trial_count
+        self.known_topic_trial_count = self.registry.topic_trial_count  # screening's name
+        self.trial_publications = self.registry.publications
 
     # -- online/offline, and telling the UI ----------------------------------------------------
     @property
@@ -110,7 +128,9 @@ class Library:
         if self._store is None:
             from mscterm.store import RecordStore
 
-            self._store = RecordStore(self.settings.cache_dir, seed_records_path())
+            self._store = RecordStore(
+                self.settings.cache_dir, seed_records_path(), labeler=self._members.labeler
+            )
         return self._store
 
     def open(self) -> Answer[None]:
@@ -126,6 +146,9 @@ class Library:
 
     def _disk_records(self) -> Iterable[Record]:
         return self.store.iter_records() if self._cache_exists() else ()
+
+    def _labelled(self) -> LabelSource | None:
+        return self.store if self._cache_exists() else None
 
     @property
     def topics(self) -> TopicMap:
@@ -150,6 +173,22 @@ class Library:
 
             self._state = UserState(self.settings.state_dir)
         return self._state
+
+    @property
+    def screening(self) -> Screening:
+        """Reviewers' decisions, notes and tags, duplicates, conflicts and PRISMA counts."""
+        service = self.__dict__.get("_screening")
+        if service is None:
+            from mscterm.screening import LibrarySource, Screening
+
+            service = Screening(
+                self.settings.state_dir,
+                LibrarySource(self),
+                reviewer=self.settings.reviewer,
+                exclusion_reasons=self.settings.exclusion_reasons,
+            )
+            self.__dict__["_screening"] = service
+        return service
 
     @property
     def warnings(self) -> list[str]:
@@ -216,6 +255,7 @@ class Library:
 
     def _stored(self, records: list[Record]) -> None:
         self._members.note(records)
+        self.registry.links.note(records)
         self._connection.changed()
 
     async def resolve(self, rid: str) -> Answer[Record | None]:
@@ -244,9 +284,12 @@ class Library:
             query, retstart=retstart, retmax=retmax, sort=sort, refresh=refresh
         )
 
-    def search_local(self, query: str, limit: int = 20) -> Answer[LocalHits]:
-        """Offline search: the cache's index, then the seed snapshot (same query language)."""
-        return self._stamp(self._local.search(query, limit))
+    def search_local(
+        self, query: str, limit: int = 20, *, prefix_last: bool = False
+    ) -> Answer[LocalHits]:
+        """Offline search: the cache's index, then the seed snapshot (same query language);
+        ``prefix_last`` for type-ahead (the word or filter value being typed is a prefix)."""
+        return self._stamp(self._local.search(query, limit, prefix_last=prefix_last))
 
     def query_help(self) -> str:
         """The local search syntax, for help screens."""

@@ -2,33 +2,97 @@
 
 A topic's records available offline are its landmarks (pinned, shipped in the seed snapshot)
 and the fetched PubMed records in the cache that its rules match (or that it pins). The same
-lists answer ``export --topic``, the counts of ``mscterm topics`` and ``cache stats``, and the
-topic overview, so every place that says "N records" says the same N.
+lists answer ``export --topic``, the counts of ``mscterm topics`` and ``cache stats``, PRISMA's
+``database_results`` and the topic overview, so every place that says "N records" says the same N.
 
-Built by one pass over the cache on first use (about 1 s per 10,000 records: async callers run
-it in a thread), then kept up to date as records arrive.
+How it is known: when a record is stored, the store's labeler (:class:`TopicLabeler`) files it
+under its topics in the search index, one ``meta`` token per topic, so a topic's members are one
+posting list (counted in milliseconds, listed in tens of ms for 100,000 records), current for
+every process that shares the cache. The index remembers which rules labelled it
+(:func:`labels_version`); other rules make it stale, and it is rebuilt like after a schema change.
+
+When the index cannot answer (busy, unwritable, no index), membership is built the old way: one
+pass over the cache that matches every record (about 1 s per 10,000 records), said as a warning
+in the store's warnings, and then kept current as records arrive in this process.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import threading
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+from mscterm import resources
 from mscterm.model import Record
 from mscterm.results import TopicSize
 
 if TYPE_CHECKING:
     from mscterm.topics import TopicMap
 
+RULES_VERSION = 1
+"""Bump when what decides membership changes outside the files :func:`labels_version` hashes."""
 
-def newest_first(rid: str) -> int:
-    """Sort key: higher PMIDs (newer records) first; non-PMID ids last."""
-    return -int(rid) if rid.isdigit() else 0
+
+def newest_first(ids: Iterable[str]) -> list[str]:
+    """Higher PMIDs (newer records) first, then non-PMID ids by id: one order whatever order
+    the ids came in (the index's is by date, the cache's by storage)."""
+    ids = list(ids)
+    pmids = sorted((rid for rid in ids if rid.isdigit()), key=int, reverse=True)
+    return pmids + sorted(rid for rid in ids if not rid.isdigit())
+
+
+def labels_version(files: Iterable[Path] | None = None) -> str:
+    """A hash of what files records under topics: the topic map (rules, landmarks), the seed
+    snapshot (sub-topics file landmarks by their seed records) and the matching code."""
+    if files is None:
+        code = Path(__file__).resolve().parent / "topics.py"
+        files = (resources.topics_path(), resources.seed_records_path(), code)
+    digest = hashlib.blake2b(f"rules {RULES_VERSION}".encode(), digest_size=12)
+    for path in files:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(f"unreadable {path.name}".encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+class TopicLabeler:
+    """The store's labeler: the topics a fetched record belongs to (citation-level records are
+    landmarks' seed copies: they count as landmarks, never as fetched members).
+
+    Both parts are lazy: the store opens before the topic map loads (the map files landmarks
+    with the store's seed records), and ``lookup`` never indexes, so never hashes.
+    """
+
+    def __init__(self, topics: Callable[[], TopicMap], files: Iterable[Path] | None = None):
+        self._topics = topics
+        self._files = None if files is None else tuple(files)
+
+    @functools.cached_property
+    def version(self) -> str:
+        """:func:`labels_version` of the shipped files (or of ``files``)."""
+        return labels_version(self._files)
+
+    def __call__(self, record: Record) -> list[str]:
+        return self._topics().topics_for(record) if record.source == "pubmed" else []
+
+
+class LabelSource(Protocol):
+    """What the store answers about labelled records (None: it cannot tell)."""
+
+    def labelled(self, label: str) -> list[str] | None: ...
+
+    def label_counts(
+        self, wanted: Mapping[str, Iterable[str]]
+    ) -> dict[str, tuple[int, int]] | None: ...
 
 
 class Membership:
-    """topic id -> ids of the fetched records that belong to it, newest PMID first."""
+    """topic id -> ids of the fetched records that belong to it, by one pass over ``records``."""
 
     def __init__(self, topics: TopicMap, records: Iterable[Record]) -> None:
         self._topics = topics
@@ -39,9 +103,7 @@ class Membership:
                 continue
             for tid in topics.topics_for(record):
                 members.setdefault(tid, []).append(record.id)
-        for ids in members.values():
-            ids.sort(key=newest_first)
-        self._members = members
+        self._members = {tid: newest_first(ids) for tid, ids in members.items()}
 
     def fetched(self, topic_id: str) -> list[str]:
         """Fetched records of a topic (landmarks that were fetched included), newest first."""
@@ -74,24 +136,72 @@ class Membership:
             tids = self._topics.topics_for(record)
             with self._lock:
                 for tid in tids:
-                    ids = self._members.setdefault(tid, [])
+                    ids = self._members.get(tid, [])
                     if record.id not in ids:
-                        ids.append(record.id)
-                        ids.sort(key=newest_first)
+                        self._members[tid] = newest_first([*ids, record.id])
+
+
+class IndexedMembership(Membership):
+    """The same answers as :class:`Membership`, read from the store's index at each call (so
+    records stored by any process count at once); ``fallback`` when the index cannot answer."""
+
+    def __init__(
+        self, topics: TopicMap, source: LabelSource, fallback: Callable[[], Membership]
+    ) -> None:
+        super().__init__(topics, ())
+        self._source = source
+        self._fallback = fallback
+
+    def fetched(self, topic_id: str) -> list[str]:
+        ids = self._source.labelled(topic_id)
+        return self._fallback().fetched(topic_id) if ids is None else newest_first(ids)
+
+    def _sizes(self, topic_ids: Iterable[str]) -> dict[str, TopicSize] | None:
+        landmarks = {tid: self._topics.landmark_ids(tid) for tid in topic_ids}
+        counts = self._source.label_counts(landmarks)
+        if counts is None:
+            return None
+        sizes = {}
+        for tid, pins in landmarks.items():
+            fetched, pinned_fetched = counts[tid]
+            total = len(set(pins)) + fetched - pinned_fetched
+            sizes[tid] = TopicSize(landmarks=len(pins), fetched=fetched, total=total)
+        return sizes
+
+    def size(self, topic_id: str) -> TopicSize:
+        sizes = self._sizes([topic_id])
+        return self._fallback().size(topic_id) if sizes is None else sizes[topic_id]
+
+    def sizes(self) -> dict[str, TopicSize]:
+        sizes = self._sizes(topic.id for topic in self._topics.walk())
+        return self._fallback().sizes() if sizes is None else sizes
+
+    def note(self, records: Iterable[Record]) -> None:
+        """Nothing to do: the store filed them in the index when it stored them."""
 
 
 class LazyMembership:
-    """:class:`Membership` built on first use (one pass over the cache), then kept current.
+    """The Library's membership: from the store's index when it can answer, else
+    :class:`Membership` built on first use (one pass over the cache), then kept current.
 
-    Several threads may ask at once (the TUI builds it in a worker while the screen asks for
-    a topic's records): one builds, the others wait for it.
+    Several threads may ask at once (the TUI loads it in a worker while the screen asks for a
+    topic's records): one builds, the others wait for it.
     """
 
     def __init__(
-        self, topics: Callable[[], TopicMap], records: Callable[[], Iterable[Record]]
+        self,
+        topics: Callable[[], TopicMap],
+        records: Callable[[], Iterable[Record]],
+        labels: Callable[[], LabelSource | None] | None = None,
     ) -> None:
         self._topics = topics
         self._records = records
+        self._labels = labels
+        self.labeler = TopicLabeler(topics)
+        """What the store files records under (the map is loaded on the first record)."""
+        self._index_failed = False
+        """The index could not answer once: the full pass answers until :meth:`reset`."""
+        self._loaded = False
         self._built: Membership | None = None
         self._lock = threading.Lock()
         self._arrivals: list[Record] | None = None
@@ -99,7 +209,18 @@ class LazyMembership:
         self._arrivals_lock = threading.Lock()
 
     def get(self) -> Membership:
-        """The membership, built now if it was not (may raise the store's ``OSError``)."""
+        """The membership (may raise the store's ``OSError``)."""
+        source = None if self._index_failed or self._labels is None else self._labels()
+        if source is None:
+            return self._full()
+        return IndexedMembership(self._topics(), source, self._fall_back)
+
+    def _fall_back(self) -> Membership:
+        self._index_failed = True
+        return self._full()
+
+    def _full(self) -> Membership:
+        """The membership by one pass over the cache, built now if it was not."""
         with self._lock:
             if self._built is not None:
                 return self._built
@@ -118,15 +239,18 @@ class LazyMembership:
             return built
 
     async def load(self) -> None:
-        """Build it off the event loop (about 1 s per 10,000 cached records)."""
-        if self._built is None:
+        """Open the index (relabelled if the rules changed) or build the membership, off the
+        event loop: the first answer may take a while, the later ones do not."""
+        if not self._loaded:
             import asyncio
 
             self._topics()  # the map loads on the caller's thread first
-            await asyncio.to_thread(self.get)
+            await asyncio.to_thread(lambda: self.get().sizes())
+            self._loaded = True
 
     def note(self, records: Iterable[Record]) -> None:
-        """New records stored: add them to the built membership, or to the one being built."""
+        """New records stored: add them to the built membership, or to the one being built
+        (the index has them already)."""
         with self._arrivals_lock:
             built = self._built
             if built is None:
@@ -139,6 +263,7 @@ class LazyMembership:
         """The cache changed wholesale (cleared, imported, repaired): rebuild on next use."""
         with self._lock:
             self._built = None
+            self._index_failed = False
 
     def landmarks_only(self) -> Membership:
         """A membership of the landmarks alone, for when the cache cannot be read."""

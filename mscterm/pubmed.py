@@ -116,16 +116,7 @@ class PubMed:
         except Exception as exc:
             empty = SearchPage(count=0, retstart=retstart, retmax=retmax)
             return self._connection.answer(page or empty, self._connection.failure(exc))
-        fresh = SearchPage(
-            count=found.count,
-            ids=list(found.ids),
-            retstart=found.retstart,
-            retmax=found.retmax,
-            query_translation=found.query_translation,
-            phrases_not_found=list(found.phrases_not_found),
-            warnings=list(found.warnings),
-        )
-        return self._connection.answer(fresh, self._keep(key, asdict(fresh), SEARCH_TTL))
+        return self._connection.answer(found, self._keep(key, asdict(found), SEARCH_TTL))
 
     async def counts(
         self, query: str, today: str, since: str | None, *, refresh: bool = False

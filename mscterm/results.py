@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from mscterm.model import Record
+from mscterm.model import Record, Trial, TrialPublication
 
 T = TypeVar("T")
 
@@ -80,6 +80,67 @@ class Fetched:
 
 
 @dataclass(slots=True)
+class FetchedTrials:
+    """What :meth:`Library.trials` could provide: :class:`Fetched` for registered trials.
+
+    ``trials`` holds every asked NCT id that is available (cache or registry), keyed by the
+    asked id (an old id the registry redirects holds the trial under its current id);
+    ``missing`` the ids the registry does not have (or, offline, the cache lacks);
+    ``error``/``problem``/``offline`` as in :class:`Answer`.
+    """
+
+    trials: dict[str, Trial] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    error: str | None = None
+    problem: Problem | None = None
+    offline: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed (some ids may still be missing: the registry does not have them)."""
+        return self.error is None
+
+
+@dataclass(slots=True)
+class TrialList:
+    """A topic's (or a query's) registered trials, newest registration first.
+
+    Trials of a list carry the summary fields (no adverse events: ``Library.trials`` has the
+    full study). ``total`` is the registry's own count when it gave one; ``complete`` is false
+    when paging stopped before the end (the rest is said in a warning); ``fetched_at`` is when
+    the list was fetched (Unix time; None: never, e.g. offline with nothing cached).
+    """
+
+    trials: list[Trial] = field(default_factory=list)
+    total: int | None = None
+    complete: bool = True
+    fetched_at: float | None = None
+
+
+@dataclass(slots=True)
+class TrialPublications:
+    """The papers of one registered trial, in both directions.
+
+    ``references`` is the registry's reference list (RESULT, DERIVED, BACKGROUND; with or
+    without a PMID) in its order; ``naming`` the PMIDs of PubMed records whose DataBankList
+    names the trial (an esearch ``NCT…[si]`` online, cached records' ``registry_ids``
+    offline); ``records`` every linked record available (cache or fetched), by PMID.
+    """
+
+    nct_id: str
+    references: list[TrialPublication] = field(default_factory=list)
+    naming: list[str] = field(default_factory=list)
+    records: dict[str, Record] = field(default_factory=dict)
+
+    @property
+    def pmids(self) -> list[str]:
+        """Every linked PMID once: the registry's references first, then records naming it."""
+        linked = [p.pmid for p in self.references if p.pmid]
+        return list(dict.fromkeys([*linked, *self.naming]))
+
+
+@dataclass(slots=True)
 class SearchPage:
     """One page of a PubMed search: the total count and the PMIDs of this page, in order."""
 
@@ -136,14 +197,22 @@ class CacheCounts:
 class LocalHits:
     """One page of local (offline) search hits.
 
-    ``total`` counts every match when it is known (``None`` when the index can only say that
-    there are more than shown: show "N shown" then); ``hint`` is one line about the query
-    itself (an unknown field prefix, a bad value) instead of a silent 0 hits.
+    ``total`` counts the records that match (the cache index's count plus the seed matches it
+    does not hold; ``None``: not counted); ``more`` means counting stopped early: *more than*
+    ``total`` match. ``hint`` is one line about the query itself (an unknown field prefix, a
+    bad value such as ``year:abc``) instead of a silent 0 hits; records may still come with it
+    (an unknown ``foo:bar`` is searched as its words).
     """
 
     records: list[Record] = field(default_factory=list)
     total: int | None = 0
     hint: str | None = None
+    more: bool = False
+
+    def shown_of(self) -> str:
+        """``20 shown of 107`` (``… of more than 50,000`` when counting stopped early)."""
+        total = len(self.records) if self.total is None else self.total
+        return f"{len(self.records):,} shown of {'more than ' if self.more else ''}{total:,}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "one_line"]
+__all__ = ["clean", "json_text", "one_line"]
 
 _ESCAPE_SEQUENCE = re.compile(
     "\x1b\\[[0-?]*[ -/]*[@-~]"  # CSI: ESC [ parameters intermediates final (colours, cursor)
@@ -51,6 +51,20 @@ def one_line(value: object) -> str:
     if not text.isprintable():
         text = _UNSAFE.sub("", " ".join(_without_sequences(text).split()))
     return " ".join(text.split())
+
+
+# Characters JSON may carry raw but a terminal must not see: DEL and C1 controls, bidi marks,
+# embeddings, overrides and isolates, and the line/paragraph separators.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def json_text(value: object, *, indent: int | None = 1) -> str:
+    """``value`` as JSON that is safe to print: readable UTF-8, but every character that could
+    steer a terminal written as a ``\\uXXXX`` escape (the same string to a JSON reader)."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _without_sequences(text: str) -> str:

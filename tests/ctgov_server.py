@@ -9,15 +9,16 @@ is the spec; the recordings in ``../shared/ctgov/samples`` are served as they ar
     case accepted; ``fields=`` keeps only the requested leaves; an alias (:meth:`add_alias`)
     answers 301 to its current id; a malformed id 400 and an unknown one 404, in plain text.
 ``GET /api/v2/studies``
-    ``query.cond``, ``query.intr``, ``query.term``, ``filter.overallStatus``, ``filter.advanced``
-    (Essie, see ``tests/ctgov_essie.py``), ``fields``, ``sort``, ``pageSize`` (default 10, at most
-    1000), ``pageToken`` (opaque; valid only with the parameters of the first page), ``countTotal``
-    (``totalCount`` on the first page only). A page filled exactly to ``pageSize`` carries a
-    ``nextPageToken`` even when nothing follows, so the last token of an exact multiple leads to
-    an empty page, as the real API does; a shorter page has no token. Unknown parameters and bad
-    values answer 400 in plain text. Recorded searches (:data:`RECORDED_SEARCHES`) are answered
-    with their recorded pages when their recorded parameters are sent (``fields`` aside); the
-    recorded chain ends with an empty page.
+    ``query.cond``, ``query.intr``, ``query.term``, ``filter.overallStatus``, ``filter.ids``,
+    ``filter.advanced`` (Essie, see ``tests/ctgov_essie.py``), ``fields``, ``sort``,
+    ``pageSize`` (default 10, at most 1000), ``pageToken`` (opaque; valid only with the
+    parameters of the first page), ``countTotal`` (``totalCount`` on the first page only). A
+    page filled exactly to ``pageSize`` carries a ``nextPageToken`` even when nothing follows,
+    so the last token of an exact multiple leads to an empty page, as the real API does; a
+    shorter page has no token. Unknown parameters and bad values answer 400 in plain text.
+    Recorded searches (:data:`RECORDED_SEARCHES`) are answered with their recorded pages when
+    their recorded parameters are sent (``fields`` aside); the recorded chain ends with an
+    empty page.
 Anything else: nginx's HTML 404.
 
 Faults (:class:`Fault`, :meth:`CTGovServer.inject`): 429 with ``Retry-After``, 5xx, slow (before
@@ -640,6 +641,7 @@ class CTGovServer:
         size = self._page_size(flat.get("pageSize"))
         count_total = self._flag(flat.get("countTotal"), "countTotal")
         statuses = self._statuses(flat.get("filter.overallStatus"))
+        wanted_ids = self._ids(flat.get("filter.ids"))
         areas = set(self._pieces) | set(SEARCH_AREAS)
         queries = []
         for name, area in _QUERY_AREAS.items():
@@ -658,6 +660,7 @@ class CTGovServer:
             s
             for s in studies
             if (not statuses or _status(s) in statuses)
+            and (wanted_ids is None or _nct_of(s) in wanted_ids)
             and all(s.matches(node, area) for node, area in queries)
         ]
         hits = self._sorted(hits, flat.get("sort"))
@@ -739,6 +742,17 @@ class CTGovServer:
         return wanted
 
     @staticmethod
+    def _ids(value: str | None) -> set[str] | None:
+        """``filter.ids``: comma- or pipe-separated NCT numbers (OAS), any case; None if absent."""
+        if value is None:
+            return None
+        wanted = {s.strip() for s in value.replace("|", ",").split(",") if s.strip()}
+        for nct in sorted(wanted):
+            if not (nct[:3].upper() == "NCT" and len(nct) == 11 and nct[3:].isdigit()):
+                raise _BadRequest(f"Invalid value in parameter `filter.ids`: `{nct}`")
+        return {n.upper() for n in wanted}
+
+    @staticmethod
     def _offset(token: str | None, signature: str) -> int:
         if token is None:
             return 0
@@ -761,6 +775,11 @@ class CTGovServer:
         missing = [h for h in hits if not h.raw(piece)]
         present.sort(key=lambda h: str(h.raw(piece)[0]), reverse=order == "desc")
         return present + missing  # studies without the field come last either way
+
+
+def _nct_of(study: IndexedStudy) -> str:
+    found = study.raw("NCTId")
+    return str(found[0]).upper() if found else ""
 
 
 def _status(study: IndexedStudy) -> str | None:

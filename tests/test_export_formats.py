@@ -51,8 +51,8 @@ def test_biblatex_fields_and_utf8() -> None:
     text, _keys = _export([record], "biblatex")
     assert text.startswith("@article{rosland2012safety,\n")
     assert "author = {Røsland, Gro Vatne and Müller, Z. B." in text
-    assert "journaltitle = {Journal of fictional stem cell research}," in text
-    assert "shortjournal = {J Fict Stem Cell Res}," in text
+    assert "journaltitle = {J Fict Stem Cell Res}," in text  # default journal form: abbrev
+    assert "shortjournal" not in text  # it would repeat journaltitle
     assert "date = {2012-05}," in text
     assert "pages = {123--129}," in text
     assert "eprint = {90000001},\n  eprinttype = {pubmed}," in text
@@ -90,7 +90,7 @@ def test_csl_json_items() -> None:
     ]
     assert first["author"][2] == {"family": "Smith", "given": "John", "suffix": "Jr"}
     assert first["author"][3] == {"literal": "International Society for Cellular Therapy"}
-    assert first["container-title"] == "Journal of fictional stem cell research"
+    assert first["container-title"] == "J Fict Stem Cell Res"  # default journal form: abbrev
     assert first["container-title-short"] == "J Fict Stem Cell Res"
     assert first["issued"] == {"date-parts": [[2012, 5]]}
     assert first["volume"] == "12" and first["issue"] == "3" and first["page"] == "123-129"

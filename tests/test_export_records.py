@@ -17,12 +17,17 @@ from pathlib import Path
 import pytest
 
 from mscterm.model import AbstractSection, Author, Book, MeshHeading, Record
+from tests.conftest import make_record
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "ncbi" / "samples"
 
 
 def article(pmid: str, title: str, **kw: object) -> Record:
-    """A fictional journal article with sensible defaults."""
+    """A fictional journal article (``tests.conftest.make_record``) with bare export defaults.
+
+    No abstract, MeSH, publication type or language unless given, so each test sees only the
+    fields it sets.
+    """
     defaults: dict[str, object] = {
         "authors": [Author("Wang", "Youwei", "Y")],
         "journal": "Journal of fictional stem cell research",
@@ -33,9 +38,14 @@ def article(pmid: str, title: str, **kw: object) -> Record:
         "issue": "3",
         "pages": "123-9",
         "doi": f"10.5555/fict.{pmid}",
+        "abstract": [],
+        "mesh": [],
+        "publication_types": [],
+        "language": None,
+        "languages": [],
     }
     defaults.update(kw)
-    return Record(id=pmid, pmid=pmid, title=title, **defaults)  # type: ignore[arg-type]
+    return make_record(int(pmid) - 90_000_000, title=title, **defaults)
 
 
 def hostile_records() -> list[Record]:

@@ -11,7 +11,7 @@ import pytest
 import mscterm.store.query as query_mod
 import mscterm.store.ranking as ranking_mod
 from mscterm.model import AbstractSection, Author, MeshHeading, Record
-from mscterm.store import QUERY_HELP, IndexCorruptError, SearchIndex
+from mscterm.store import QUERY_HELP, IndexCorruptError, RecordStore, SearchIndex, pubtypes
 from tests.conftest import make_record
 
 
@@ -110,10 +110,20 @@ def test_count_and_ids(corpus: SearchIndex) -> None:
 
 
 def test_query_help_documents_every_field() -> None:
-    for word in ("ti:", "ab:", "au:", "jo:", "mesh:", "kw:", "year:", "pmid:", "doi:", "OR"):
+    words = ("ti:", "ab:", "au:", "jo:", "mesh:", "kw:", "year:", "pmid:", "pmcid:", "doi:")
+    words += ("OR", "is:retracted", "-is:retracted", "pt:", "has:abstract", "-retracted")
+    for word in words:
         assert word in QUERY_HELP
     assert QUERY_HELP.strip() and "-" in QUERY_HELP
     assert "mesh:" in (query_mod.__doc__ or "")
+    # every field name the parser knows is in the help
+    for name in query_mod.FIELD_LIST.split():
+        assert f"{name}:" in QUERY_HELP
+
+
+def test_query_help_fits_the_help_screen_at_80_columns() -> None:
+    """The help dialog at 80 columns leaves 74 for text (border, padding, scroll bar)."""
+    assert max(len(line) for line in QUERY_HELP.splitlines()) <= 74
 
 
 def test_words_are_anded_across_fields(corpus: SearchIndex) -> None:
@@ -245,11 +255,217 @@ def test_field_filters(corpus: SearchIndex, query: str, expected: list[int]) -> 
 def test_unknown_field_is_searched_as_text(corpus: SearchIndex) -> None:
     assert corpus.search("foo:karyotype") == []  # "foo" must match too
     assert corpus.search("stromal:karyotype") == [pid(2)]
+    assert "stromal:" in (corpus.find("stromal:karyotype").hint or "")  # said, not silent
 
 
 def test_field_without_value_is_ignored(corpus: SearchIndex) -> None:
     assert corpus.search("karyotype au:") == [pid(2)]
     assert corpus.search("au:") == []
+
+
+# -- filters: is:, pt:, has: -----------------------------------------------------------------
+@pytest.fixture
+def typed(index: SearchIndex) -> SearchIndex:
+    """Records of each kind the filters tell apart (all about "transformation")."""
+    t = "Transformation of stromal cells"
+    index.add(
+        [
+            make_record(101, title=f"{t}: a cohort.", retracted=True, year=2005),
+            make_record(102, title=f"{t}: notice.", year=2006,
+                        publication_types=["Journal Article", "Retracted Publication"]),
+            make_record(103, title=f"{t}: a comment.", year=2007,
+                        comments=[{"type": "RetractionIn", "pmid": "90000199"}]),
+            make_record(104, title=f"{t}: a review.", year=2008,
+                        publication_types=["Journal Article", "Review"]),
+            make_record(105, title=f"{t}: a systematic review.", year=2009,
+                        publication_types=["Systematic Review", "Meta-Analysis"]),
+            make_record(106, title=f"{t}: a trial.", year=2010,
+                        publication_types=["Randomized Controlled Trial"]),
+            make_record(107, title=f"{t}: phase II.", year=2011,
+                        publication_types=["Clinical Trial, Phase II"]),
+            make_record(108, title=f"{t}: a patient.", year=2012, abstract=[], doi=None,
+                        publication_types=["Case Reports"], pmcid="PMC9900108"),
+            make_record(109, title="Retracted claims revisited.", year=2013),
+        ]
+    )  # fmt: skip
+    return index
+
+
+def ns(*numbers: int) -> set[str]:
+    return {pid(n) for n in numbers}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("is:retracted", {101, 102, 103}),
+        ("IS:Retracted", {101, 102, 103}),
+        ("-is:retracted", {104, 105, 106, 107, 108, 109}),
+        ("transformation -is:retracted", {104, 105, 106, 107, 108}),
+        # a bare "retracted" is the status, as a user means it -- not the word
+        ("transformation -retracted", {104, 105, 106, 107, 108}),
+        ("transformation NOT retracted", {104, 105, 106, 107, 108}),
+        ("transformation retracted", {101, 102, 103}),
+        ("retracted", {101, 102, 103}),
+        # the word itself: quoted, or in a field
+        ('"retracted"', {109}),
+        ("ti:retracted", {109}),
+        ("pt:review", {104, 105}),  # narrower types come along: a systematic review is one
+        ("pt:Review", {104, 105}),
+        ("pt:reviews", {104, 105}),
+        ('pt:"systematic review"', {105}),
+        ("pt:meta-analysis", {105}),
+        ('pt:"meta analysis"', {105}),
+        ("pt:rct", {106}),
+        ('pt:"randomized controlled trial"', {106}),
+        ('pt:"Randomised Controlled Trial"', {106}),
+        ('pt:"clinical trial"', {106, 107}),
+        ('pt:"clinical trial, phase ii"', {107}),
+        ('pt:"case report"', {108}),
+        ('pt:"Case Reports"', {108}),
+        ('pt:"retracted publication"', {102}),
+        ("pt:rev*", {104, 105}),
+        ("transformation -pt:review", {101, 102, 103, 106, 107, 108}),
+        ("pt:rct OR pt:review", {104, 105, 106}),
+        ("has:abstract transformation", {101, 102, 103, 104, 105, 106, 107}),
+        ("-has:abstract", {108}),
+        ("-has:doi", {108}),
+        ("has:pmcid", {108}),
+        ("has:pmc", {108}),
+        ("pmcid:PMC9900108", {108}),
+        ("pmcid:9900108", {108}),
+        ("is:retracted year:2006-", {102, 103}),
+    ],
+)
+def test_filters(typed: SearchIndex, query: str, expected: set[int]) -> None:
+    found = typed.find(query, limit=50)
+    assert set(found.ids) == ns(*expected)
+    assert found.total == len(expected)
+    assert found.hint is None
+
+
+def test_filters_as_the_last_word_while_typing(typed: SearchIndex) -> None:
+    """Type-ahead: a filter's unfinished value is a prefix, not a mistake."""
+    assert set(typed.find("pt:rev", prefix_last=True).ids) == ns(104, 105)
+    assert set(typed.find("transformation is:retr", prefix_last=True).ids) == ns(101, 102, 103)
+    assert set(typed.find("has:abs", prefix_last=True).ids) == ns(*range(101, 108), 109)
+    assert set(typed.find("transformation -retracted", prefix_last=True).ids) == ns(
+        104, 105, 106, 107, 108
+    )
+    typing_year = typed.find("transformation year:20", prefix_last=True)
+    assert typing_year.hint is None and len(typing_year.ids) == 8  # no filter yet
+
+
+def test_publication_type_tokens_stay_distinct_after_stemming(index: SearchIndex) -> None:
+    """The index stems every token: no two of PubMed's types may end up the same."""
+    stems = {}
+    for name in pubtypes.KNOWN:
+        token = pubtypes.token(name)
+        assert token is not None
+        (stem,) = ranking_mod.Stemmer(index._db).stem(token)
+        assert stems.setdefault(stem, name) == name
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("foo:bar", "foo:"),
+        ("transformation Foo:bar", "Foo:"),
+        ('foo:"two words"', "foo:"),
+        ("year:abc", "year:abc"),
+        ("transformation year:20x", "year:20x"),
+        ("year:1-2", "year:1-2"),
+        ("pt:nonsense", "pt:nonsense"),
+        ('pt:"not a type"', 'pt:"not a type"'),
+        ("is:new", "is:new"),
+        ("-is:new", "is:new"),
+        ("has:figures", "has:figures"),
+        ("pmid:abc", "pmid:abc"),
+        ("pmid:" + "9" * 12, "PMID"),
+    ],
+)
+def test_bad_fields_and_values_give_a_hint(typed: SearchIndex, query: str, says: str) -> None:
+    found = typed.find(query)
+    assert found.hint is not None and says in found.hint
+    assert "\n" not in found.hint and len(found.hint) <= 120
+
+
+def test_bad_values_match_nothing_but_unknown_fields_are_words(typed: SearchIndex) -> None:
+    assert typed.find("transformation pt:nonsense").ids == []
+    assert typed.find("transformation year:abc").total == 0
+    found = typed.find("transformation:review")  # not a field: its words, ANDed
+    assert set(found.ids) == ns(104, 105) and found.hint is not None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "10.5555/ab:cd",
+        "doi:10.5555/ab:cd",
+        "https://doi.org/10.5555/ab:cd",
+        "doi.org/10.5555/AB:CD",
+        "https://dx.doi.org/10.5555/ab:cd",
+    ],
+)
+def test_a_doi_with_a_colon_is_found_without_a_hint(index: SearchIndex, query: str) -> None:
+    index.add([make_record(120, doi="10.5555/ab:cd"), make_record(121, doi="10.5555/ab")])
+    found = index.find(query)
+    assert found.hint is None
+    assert found.ids == [pid(120)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Mesenchymal stromal cells: safety",
+        "PMID: 90000002",
+        "http://example.org/karyotype",
+        "karyotype au:",
+        "COVID-19: karyotype",
+    ],
+)
+def test_colons_that_are_not_fields_give_no_hint(corpus: SearchIndex, query: str) -> None:
+    assert corpus.find(query).hint is None
+
+
+# -- counts ----------------------------------------------------------------------------------
+def test_total_counts_every_match_not_just_the_page(index: SearchIndex) -> None:
+    index.add([rec(i, "Exosome safety study.", year=2000 + i % 20) for i in range(1, 31)])
+    found = index.find("exosome", limit=7)
+    assert len(found.ids) == 7 and found.total == 30 and not found.more
+    assert index.find("exosome year:2010-2014", limit=3).total == 6  # i = 10..14, 30
+    assert index.find("exosome -year:2010", limit=3).total == 28
+    assert index.find("exosome", limit=0) == index.find("exosome", limit=0)
+    assert index.find("exosome", limit=0).total == 30
+    assert index.find("nosuchword").total == 0
+
+
+def test_total_ignores_replaced_and_removed_records(index: SearchIndex) -> None:
+    index.add([rec(i, "Exosome safety study.") for i in range(1, 11)])
+    index.add([rec(i, "Exosome safety study, corrected.") for i in range(1, 5)])  # 4 tombstones
+    index.remove([pid(10)])
+    assert index.stats()["tombstones"] == 5
+    found = index.find("exosome", limit=3)
+    assert found.total == 9 and not found.more
+    assert index.find("corrected").total == 4
+    index.rebuild([rec(i, "Exosome safety study.") for i in range(1, 4)])
+    assert index.stats()["tombstones"] == 0
+    assert index.find("exosome").total == 3
+
+
+def test_counting_stops_at_the_cap_and_says_more_than(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ranking_mod, "COUNT_CAP", 5)
+    index.add([rec(i, "Exosome safety study.", year=2000 + i % 10) for i in range(1, 21)])
+    found = index.find("exosome", limit=3)
+    assert (found.total, found.more) == (5, True)
+    assert len(found.ids) == 3
+    small = index.find("exosome year:2001")  # i = 1, 11
+    assert (small.total, small.more) == (2, False)
+    index.add([rec(i, "Exosome study, corrected.", year=2000 + i % 10) for i in range(1, 21)])
+    again = index.find("exosome", limit=30)  # now 20 tombstones among the matches
+    assert again.more and again.total <= 5 and len(again.ids) == 20
 
 
 # -- boolean ---------------------------------------------------------------------------------
@@ -525,6 +741,48 @@ def test_other_schema_version_starts_empty(tmp_path: Path) -> None:
         assert ix.search("karyotype") == [pid(1)]
     finally:
         ix.close()
+
+
+def _age(path: Path) -> None:
+    """Make the index file look like one written by INDEX_SCHEMA 1 (no ``gone`` table)."""
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE gone")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+
+def test_an_index_of_another_version_stays_stale_until_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite3"
+    with SearchIndex(path) as ix:
+        ix.add([rec(1, "Versioned karyotype record.")])
+        assert not ix.stale
+    _age(path)
+    with SearchIndex(path) as ix:
+        assert ix.stale and ix.count() == 0
+    with SearchIndex(path) as ix:  # not rebuilt yet (a crash, a full disk): still stale
+        assert ix.stale
+        ix.rebuild([rec(1, "Versioned karyotype record.")])
+        assert not ix.stale
+    with SearchIndex(path) as ix:
+        assert not ix.stale and ix.search("karyotype") == [pid(1)]
+    _age(path)
+    ix = SearchIndex.open_or_rebuild(path, lambda: [rec(2, "Rebuilt karyotype record.")])
+    with ix:
+        assert not ix.stale and ix.search("karyotype") == [pid(2)]
+
+
+def test_the_store_rebuilds_an_old_index_when_it_opens_it(tmp_path: Path) -> None:
+    """An index written by an older mscterm is rebuilt on first use, not left empty."""
+    cache = tmp_path / "cache"
+    old = make_record(1, title="Versioned karyotype record.", publication_types=["Review"])
+    with RecordStore(cache) as store:
+        store.put([old, make_record(2, title="Another karyotype record.")])
+    _age(cache / "index.sqlite3")
+    with RecordStore(cache) as store:
+        assert sorted(store.search("karyotype")) == [pid(1), pid(2)]
+        assert store.search("pt:review") == [pid(1)]
+        assert store.verify() == []
 
 
 def test_index_is_in_wal_mode(index: SearchIndex) -> None:

@@ -409,8 +409,10 @@ async def test_local_search_says_how_many_matched(offline_settings: Settings):
     async with Library(offline_settings) as lib:
         few = lib.search_local("au:rubio", limit=50).value
         capped = lib.search_local("stem", limit=2).value
+        every = lib.search_local("stem", limit=1000).value
     assert few.total == len(few.records) >= 1
-    assert len(capped.records) == 2 and capped.total is None  # more than shown
+    # more than shown: the total counts every match, not just the page (issue 15 item 9)
+    assert len(capped.records) == 2 and capped.total == len(every.records) > 2
 
 
 async def test_an_unusable_cache_is_a_sentence_not_an_exception(offline_settings: Settings):

@@ -202,3 +202,22 @@ def test_lookup_by_a_real_sample_records_doi(
         capsys, "lookup", record.doi, "--json", "--offline", "--cache-dir", str(tmp_path / "cache")
     )
     assert code == 0 and json.loads(out)[0]["pmid"] == record.pmid
+
+
+def test_json_output_escapes_controls_and_bidi_from_cached_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Text in the cache may hold C1 controls or bidi overrides (a tampered or old cache):
+    `lookup --json` must not hand them to the terminal raw, yet say the same string."""
+    from mscterm.store import RecordStore
+    from tests.conftest import make_record
+
+    hostile = "Tumour\u009b31m risk \u202edesrever\u2066 in MSC\u200f"
+    with RecordStore(tmp_path / "cache") as store:
+        store.put([make_record(41, title=hostile)])
+    code, out, _ = _cli(
+        capsys, "lookup", "90000041", "--json", "--offline", "--cache-dir", str(tmp_path / "cache")
+    )
+    assert code == 0
+    assert not any(c in out for c in "\u009b\u202e\u2066\u200f"), repr(out)
+    assert json.loads(out)[0]["title"] == hostile  # escaped, not altered

@@ -11,7 +11,9 @@ import pytest
 import mscterm.ncbi.client as client_mod
 from mscterm.cli import main
 from mscterm.config import Settings
+from mscterm.localsearch import LocalSearch
 from mscterm.model import AbstractSection, Author, Record
+from mscterm.results import LocalHits
 from mscterm.store import RecordStore
 from tests.conftest import UNREACHABLE_URL, make_record
 from tests.eutils_server import EUtilsServer, Fault, fictional_article
@@ -19,6 +21,7 @@ from tests.eutils_server import EUtilsServer, Fault, fictional_article
 
 def make(n: int, title: str, *, year: int = 2015, abstract: str = "", **kw: object) -> Record:
     """A fictional record by "Zyxfict et al." (words no other test record has)."""
+    fields: dict[str, object] = {"doi": f"10.5555/zyx.{n}", **kw}
     return make_record(
         n,
         title=title,
@@ -26,10 +29,9 @@ def make(n: int, title: str, *, year: int = 2015, abstract: str = "", **kw: obje
         journal="Fictional Journal of Zyx Studies",
         journal_abbrev="Fict J Zyx Stud",
         year=year,
-        doi=f"10.5555/zyx.{n}",
         abstract=[AbstractSection(None, abstract)] if abstract else [],
         mesh=[],
-        **kw,
+        **fields,
     )
 
 
@@ -189,6 +191,147 @@ def test_offline_from_the_environment(
     monkeypatch.setenv("MSCTERM_OFFLINE", "1")
     assert main(["search", "zyxoplasty", "--cache-dir", str(cache), "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
+
+
+# -- filters, hints and counts (issue 15 item 9) -------------------------------------------------
+@pytest.fixture
+def kinds(tmp_path: Path) -> Path:
+    """A cache with a retracted record, a review and a plain article, all on "zyxform"."""
+    path = tmp_path / "cache"
+    with RecordStore(path) as store:
+        store.put(
+            [
+                make(21, "Zyxform of stromal cells: the claim.", year=2005, retracted=True,
+                     publication_types=["Journal Article", "Retracted Publication"]),
+                make(22, "Zyxform reconsidered.", year=2010, abstract="No zyxform was seen.",
+                     publication_types=["Journal Article", "Review"]),
+                make(23, "Zyxform in long-term culture.", year=2015),
+            ]
+        )  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("zyxform -retracted", ["90000023", "90000022"]),
+        ("zyxform -is:retracted", ["90000023", "90000022"]),
+        ("zyxform is:retracted", ["90000021"]),
+        ("zyxform pt:review", ["90000022"]),
+        ("zyxform has:abstract", ["90000022"]),
+    ],
+)
+def test_filters_reach_the_index(
+    kinds: Path, capsys: pytest.CaptureFixture[str], query: str, expected: list[str]
+) -> None:
+    assert search(kinds, query, "--json") == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("zyxform pt:review year:abc", "year:abc"),
+        ("pt:nonsense", "pt:nonsense"),
+        ("zyxform foo:bar", "foo:"),
+        ("is:zyx", "is:zyx"),
+        ("has:zyx", "has:zyx"),
+    ],
+)
+def test_a_query_that_cannot_be_understood_is_bad_input(
+    kinds: Path, capsys: pytest.CaptureFixture[str], query: str, says: str
+) -> None:
+    """Not a silent 0 hits: one line saying what is wrong, exit 2, nothing on stdout."""
+    for extra in ([], ["--json"]):
+        assert search(kinds, query, *extra) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and says in lines[0]
+        assert "Traceback" not in captured.err
+
+
+def test_a_doi_with_a_colon_is_not_a_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    path = tmp_path / "cache"
+    with RecordStore(path) as store:
+        store.put([make(24, "Zyxdoi record.", doi="10.5555/zyx:24")])
+    for query in ("10.5555/zyx:24", "doi:10.5555/zyx:24", "https://doi.org/10.5555/zyx:24"):
+        assert search(path, query, "--json") == 0
+        captured = capsys.readouterr()
+        assert [r["id"] for r in json.loads(captured.out)] == ["90000024"]
+        assert captured.err == ""
+
+
+def test_counts_say_n_shown_of_m(kinds: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert search(kinds, "zyxform", "--limit", "2") == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 3  # header and two rows
+    assert captured.err.strip().splitlines() == ["mscterm: 2 shown of 3 in the local cache"]
+    assert search(kinds, "zyxform", "--limit", "1", "--json") == 0
+    captured = capsys.readouterr()
+    assert [r["id"] for r in json.loads(captured.out)] == ["90000023"]  # still an array
+    assert "1 shown of 3" in captured.err
+    assert search(kinds, "zyxform", "--limit", "3") == 0
+    assert capsys.readouterr().err == ""  # everything shown: nothing to add
+
+
+def _seeded(tmp_path: Path) -> RecordStore:
+    """A store whose seed snapshot holds three fictional records about "zyxseed": one also
+    fetched into the cache, one only by DOI whose PMID record is in the cache, one seed-only."""
+    seed = tmp_path / "seed.jsonl"
+    seed_records = [
+        make(31, "Zyxseed landmark one.", source="seed"),
+        make(32, "Zyxseed landmark two.", source="seed"),
+        Record(id="doi:10.5555/zyx.33", doi="10.5555/zyx.33", title="Zyxseed landmark three.",
+               year=2016, source="seed"),
+    ]  # fmt: skip
+    seed.write_text("".join(json.dumps(r.to_json()) + "\n" for r in seed_records))
+    store = RecordStore(tmp_path / "cache", seed)
+    store.put(
+        [
+            make(31, "Zyxseed landmark one."),
+            make(33, "Zyxseed landmark three."),
+            make(34, "Zyxseed follow-up.", year=2022),
+            make(35, "Zyxseed another follow-up.", year=2023),
+        ]
+    )
+    return store
+
+
+def test_local_totals_count_seed_matches_once(tmp_path: Path) -> None:
+    """The cache's count plus the seed matches it does not hold (DESIGN: one count)."""
+    store = _seeded(tmp_path)
+    try:
+        local = LocalSearch(lambda: store)
+        every = local.search("zyxseed", 100).value
+        assert sorted(r.id for r in every.records) == [
+            "90000031", "90000032", "90000033", "90000034", "90000035"
+        ]  # fmt: skip
+        assert (every.total, every.more, every.hint) == (5, False, None)
+        page = local.search("zyxseed", 2).value
+        assert len(page.records) == 2 and page.total == 5
+        assert page.shown_of() == "2 shown of 5"
+        seed_only = local.search("zyxseed landmark two", 1).value
+        assert [r.id for r in seed_only.records] == ["90000032"] and seed_only.total == 1
+        bad = local.search("zyxseed year:abc", 10).value
+        assert bad.records == [] and bad.total == 0 and "year:abc" in (bad.hint or "")
+    finally:
+        store.close()
+
+
+def test_type_ahead_takes_an_unfinished_filter_value(kinds: Path) -> None:
+    """The TUI searches on every key: ``pt:rev`` is on its way to ``pt:review``, no mistake."""
+    with RecordStore(kinds) as store:
+        local = LocalSearch(lambda: store)
+        typing = local.search("zyxform pt:rev", 10, prefix_last=True).value
+        assert [r.id for r in typing.records] == ["90000022"] and typing.hint is None
+        done = local.search("zyxform pt:rev", 10).value
+        assert done.records == [] and "pt:rev" in (done.hint or "")
+
+
+def test_shown_of_says_more_than_when_counting_stopped() -> None:
+    hits = LocalHits(records=[make(1, "A.")], total=50_000, more=True)
+    assert hits.shown_of() == "1 shown of more than 50,000"
 
 
 # -- online ------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""``mscterm fetch PMID...|--topic ID|--all-topics``: warm the cache for offline use."""
+"""``mscterm fetch PMID...|--topic ID|--all-topics [--trials]``: warm the cache for offline use.
+
+With ``--trials`` each topic's registered trials are fetched too (its list, and every trial
+with posted results whole), so ``mscterm trial`` and the trial pane work offline.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
 from mscterm.library import Library
 from mscterm.progress import ProgressBar
-from mscterm.results import Fetched, Problem
+from mscterm.results import Answer, Fetched, Problem, TrialList
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -20,6 +24,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return BAD_INPUT
     if not ids and not args.topic and not args.all_topics:
         say("nothing to fetch: give PMIDs, --topic ID or --all-topics")
+        return BAD_INPUT
+    if args.trials and not args.topic and not args.all_topics:
+        say("--trials needs --topic ID or --all-topics")
         return BAD_INPUT
     if not 1 <= args.limit <= 9999:
         say("--limit must be between 1 and 9999")
@@ -37,11 +44,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if unknown:
         say(f"unknown topic: {unknown[0]} (see 'mscterm topics')")
         return BAD_INPUT
-    return asyncio.run(_fetch(library, ids, topic_ids, args.limit))
+    return asyncio.run(_fetch(library, ids, topic_ids, args.limit, trials=args.trials))
 
 
-async def _fetch(library: Library, ids: list[str], topic_ids: list[str], limit: int) -> int:
+async def _fetch(
+    library: Library, ids: list[str], topic_ids: list[str], limit: int, *, trials: bool = False
+) -> int:
     results: list[Fetched] = []
+    trial_answers: list[Answer[TrialList]] = []
     try:
         if ids:
             bar = ProgressBar("records")
@@ -57,12 +67,26 @@ async def _fetch(library: Library, ids: list[str], topic_ids: list[str], limit: 
                 bar.close()
             if results[-1].error:
                 break
+            topic = library.topics.get(topic_id)
+            if trials and topic is not None and topic.trials_query is not None:
+                trial_answers.append(await _topic_trials(library, topic_id))
+                if trial_answers[-1].error:
+                    break
     finally:
         await library.aclose()
     got = sum(len(r.records) for r in results)
     missing = [rid for r in results for rid in r.missing]
     failed = next((r for r in results if r.error), None)
     say(f"{got} records cached in {library.settings.cache_dir}")
+    if trials:
+        count = len({t.nct_id for a in trial_answers for t in a.value.trials})
+        say(f"{count} registered trials cached")
+        for warning in (w for a in trial_answers for w in a.warnings):
+            say(f"warning: {warning}")
+        trial_failed = next((a for a in trial_answers if a.error), None)
+        if failed is None and trial_failed is not None:
+            say(f"ClinicalTrials.gov failure: {trial_failed.error}")
+            return exit_code(trial_failed.problem, NETWORK_FAILURE)
     if failed is not None:
         if failed.problem is Problem.STORAGE:
             say(f"cannot store the records: {failed.error}")
@@ -73,3 +97,11 @@ async def _fetch(library: Library, ids: list[str], topic_ids: list[str], limit: 
         say("not found: " + " ".join(missing))
         return NOT_FOUND
     return OK
+
+
+async def _topic_trials(library: Library, topic_id: str) -> Answer[TrialList]:
+    bar = ProgressBar(f"trials · {topic_id}")
+    try:
+        return await library.registry.fetch_topic(topic_id, progress=bar)
+    finally:
+        bar.close()

@@ -7,14 +7,16 @@ so a lookup answers in DESIGN.md's 150 ms. Missing records are fetched in one ba
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from mscterm.commands._common import parse_ids, say
+from mscterm.commands._common import exit_code, parse_ids, say
 from mscterm.config import Settings
-from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
+from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK, STORAGE_FAILURE
+from mscterm.export.flow import ExportError
 from mscterm.library import Fetched, Library
 from mscterm.model import Record
+from mscterm.results import Problem
+from mscterm.textsafe import json_text
 
 
 def _complete(found: dict[str, Record], ids: list[str], offline: bool) -> bool:
@@ -45,8 +47,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 await library.aclose()
 
         fetched = asyncio.run(go())
+    if fetched.problem in (Problem.INPUT, Problem.STORAGE) and not fetched.records:
+        say(fetched.error or "the cache cannot be used")  # nothing to print: one line, why
+        return exit_code(fetched.problem)
     records = [fetched.records[rid] for rid in ids if rid in fetched.records]
-    _print(records, args, library)
+    try:
+        _print(records, args, library)
+    except ExportError as exc:
+        say(str(exc))
+        return STORAGE_FAILURE if exc.storage else BAD_INPUT
     if fetched.error:
         say(f"some records could not be fetched: {fetched.error}")
     if fetched.missing:
@@ -58,15 +67,19 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _print(records: list[Record], args: argparse.Namespace, library: Library) -> None:
     out = sys.stdout
     if args.json:
-        json.dump([r.to_json() for r in records], out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        out.write(json_text([r.to_json() for r in records]) + "\n")
     elif args.bibtex:
-        from mscterm.export import export_records
-        from mscterm.export.citekeys import assign_keys
+        from mscterm.export.flow import keyed_text
+        from mscterm.export.options import ExportOptions
 
-        keys = assign_keys(records, library.state.citekeys, library.settings.citekey_template)
-        keys = library.state.pin_citekeys(keys)
-        out.write(export_records(records, "bibtex", keys=keys))
+        settings = library.settings
+        from mscterm.export.flow import annotated
+
+        options = annotated(
+            ExportOptions(journal=settings.journal), library.screening.annotations()
+        )
+        unique = list({r.id: r for r in records}.values())  # a DOI and its PMID: one entry
+        out.write(keyed_text(library.state, unique, "bibtex", options, settings.citekey_template))
     else:
         from mscterm.citation import format_record_text
 

@@ -4,13 +4,14 @@ Online, the query goes to PubMed (esearch, newest first) and the hits are fetche
 and indexes them. Offline -- by choice, or because the network just failed -- the local
 full-text index answers (syntax: ``Library.query_help()``). Either way the output is a
 table sized to the terminal (or a JSON array of records); every title, name and id is untrusted
-text and is printed with control characters removed.
+text and is printed with control characters removed. When more records match than are shown,
+stderr says so ("20 shown of 107 in the local cache"). Offline, a query the index cannot
+understand (``foo:bar``, ``year:abc``, ``pt:nonsense``) is bad input: its hint on stderr, exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import unicodedata
@@ -21,7 +22,7 @@ from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
 from mscterm.library import Library
 from mscterm.model import Record
 from mscterm.results import Problem
-from mscterm.textsafe import one_line
+from mscterm.textsafe import json_text, one_line
 
 MAX_QUERY_CHARS = 2000
 """Longer queries are refused: PubMed rejects very long GET terms and nobody types that much."""
@@ -51,16 +52,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return exit_code(opened.problem)
     offline = bool(settings.offline or getattr(args, "offline", False))
     if offline:
-        records, failed = _local(library, query, limit)
+        records, failed = _local(library, query, limit, strict=True)
     else:
         records, failed, offline = _online(library, query, limit)
     for warning in library.warnings:
         say(f"warning: {warning}")
     if failed:
-        return NOT_FOUND
+        return failed
     if args.json:
-        json.dump([r.to_json() for r in records], sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text([r.to_json() for r in records]) + "\n")
     elif records:
         sys.stdout.write(format_table(records, _width()))
     if not records:
@@ -70,25 +70,33 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
-def _local(library: Library, query: str, limit: int) -> tuple[list[Record], bool]:
-    """Hits of the offline index; ``failed`` when the index cannot be read (said on stderr)."""
+def _local(library: Library, query: str, limit: int, *, strict: bool) -> tuple[list[Record], int]:
+    """Hits of the offline index and an exit code when the search cannot go on (0: it can):
+    NOT_FOUND when the index cannot be read, BAD_INPUT for a hint when ``strict`` (the query
+    was written for the local index; after a PubMed failure it was not: the hint is a note)."""
     found = library.search_local(query, limit)
     if found.error:
         say(found.error)
-        return [], True
-    if found.value.hint:
-        say(found.value.hint)
-    return found.value.records, False
+        return [], NOT_FOUND
+    hits = found.value
+    if hits.hint:
+        say(hits.hint)
+        if strict:
+            return [], BAD_INPUT
+    if hits.more or (hits.total is not None and hits.total > len(hits.records)):
+        say(f"{hits.shown_of()} in the local cache")
+    return hits.records, OK
 
 
-def _online(library: Library, query: str, limit: int) -> tuple[list[Record], bool, bool]:
+def _online(library: Library, query: str, limit: int) -> tuple[list[Record], int, bool]:
     """PubMed's newest hits, fetched (and so cached); the local index if PubMed fails.
 
-    Returns (records, failed, answered from the local cache).
+    Returns (records, exit code when the search cannot go on (0: it can), answered from the
+    local cache).
     """
     import asyncio
 
-    async def go() -> tuple[list[Record], bool, bool]:
+    async def go() -> tuple[list[Record], int, bool]:
         try:
             found = await library.search_pubmed(query, retmax=limit)
             if found.error:
@@ -97,18 +105,18 @@ def _online(library: Library, query: str, limit: int) -> tuple[list[Record], boo
                     say(f"PubMed refused the query ({detail}); searching the cache")
                 else:
                     say(f"PubMed is not reachable ({detail}); searching the cache")
-                return (*_local(library, query, limit), True)
+                return (*_local(library, query, limit, strict=False), True)
             page = found.value
             if page.count > len(page.ids):
-                say(f"showing {len(page.ids):,} of {page.count:,} PubMed records, newest first")
+                say(f"{len(page.ids):,} shown of {page.count:,} PubMed records, newest first")
             if not page.ids:
-                return [], False, False
+                return [], OK, False
             fetched = await library.records(page.ids)
             if fetched.error:
                 say(f"some records could not be fetched ({one_line(fetched.error)[:200]})")
             if fetched.missing:
                 say(f"{len(fetched.missing)} record(s) PubMed listed could not be retrieved")
-            return [fetched.records[i] for i in page.ids if i in fetched.records], False, False
+            return [fetched.records[i] for i in page.ids if i in fetched.records], OK, False
         finally:
             await library.aclose()
 

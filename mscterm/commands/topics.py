@@ -10,7 +10,6 @@ touches the network, and never creates a cache just to count it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -18,6 +17,7 @@ from mscterm.commands._common import say
 from mscterm.config import Settings
 from mscterm.exitcodes import NOT_FOUND, OK
 from mscterm.library import Library
+from mscterm.textsafe import json_text
 from mscterm.topics import REVIEW_ID, TopicMap, TopicsError
 
 
@@ -77,10 +77,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return NOT_FOUND
     try:
         counts = _counts(library)
+        for warning in library.warnings:  # e.g. counted without the search index
+            say(f"warning: {warning}")
         if args.json:
             nodes = [*_with_kind(topic_map.to_json(counts)), _review_node(topic_map)]
-            json.dump(nodes, sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            sys.stdout.write(json_text(nodes, indent=2) + "\n")
         else:
             _print_tree(topic_map, counts)
     finally:

@@ -5,17 +5,43 @@ too large, nested too deep, not the documented shape), and an error the API itse
 plain text (:class:`ApiError`: HTTP 400 or 404, see CTGOV_FACTS.md "Errors"). Every message is
 one line, free of control characters and bounded in length, because the server's text ends up
 on a terminal.
+
+Each class is also the ClinicalTrials.gov member of a service-neutral kind of
+:mod:`mscterm.net.errors` (as :mod:`mscterm.ncbi.errors` is for NCBI), so the shared session
+raises them through :data:`CTGOV_ERRORS` and the Library classifies both services' failures
+the same way: unreachable, refused, an unusable answer.
 """
 
 from __future__ import annotations
 
 import re
 
+from mscterm.net import errors as net
 from mscterm.textsafe import one_line
 
 
-class CTGovError(Exception):
+class CTGovError(net.ServiceError):
     """Base of every ClinicalTrials.gov failure."""
+
+
+class NetworkError(CTGovError, net.NetworkError):
+    """ClinicalTrials.gov could not be reached (DNS, connect, timeout) even after retries."""
+
+
+class DeadlineExceeded(NetworkError, net.DeadlineExceeded):
+    """One request to ClinicalTrials.gov took longer than its overall deadline."""
+
+
+class RateLimitedError(CTGovError, net.RateLimitedError):
+    """ClinicalTrials.gov answered 429 after every retry."""
+
+
+class ServerError(CTGovError, net.ServerError):
+    """ClinicalTrials.gov answered 5xx (or another unexpected status) after every retry."""
+
+
+class UnusableURLError(CTGovError, net.UnusableURLError):
+    """The ClinicalTrials.gov URL cannot be requested (``file://``, no host, a bad port)."""
 
 
 class MalformedResponse(CTGovError):
@@ -26,12 +52,15 @@ class MalformedResponse(CTGovError):
     """
 
 
-class TruncatedResponse(MalformedResponse):
+class TruncatedResponse(MalformedResponse, net.TruncatedResponse):
     """The JSON ends before it is complete (a connection cut short)."""
 
 
-class ResponseTooLarge(MalformedResponse):
-    """The body is larger than mscterm accepts (DESIGN.md: 64 MB after decompression)."""
+class ResponseTooLarge(MalformedResponse, net.ResponseTooLarge):
+    """The body is larger than mscterm accepts (DESIGN.md: 64 MB after decompression).
+
+    Never retried: the same answer would come again.
+    """
 
 
 class ResponseTooDeep(MalformedResponse):
@@ -42,7 +71,7 @@ class UnexpectedShape(MalformedResponse):
     """Valid JSON, but not a study or a page of studies (e.g. no NCT id, no ``studies`` list)."""
 
 
-class ApiError(CTGovError):
+class ApiError(CTGovError, net.ErrorResponse):
     """The API refused the request and said why in its plain-text body (HTTP 400/404)."""
 
     def __init__(self, message: str, status: int) -> None:
@@ -101,3 +130,15 @@ def api_error(status: int, body: bytes | str) -> ApiError:
     return ApiError(
         f"ClinicalTrials.gov answered HTTP {status}: {reason or 'no reason given'}", status
     )
+
+
+CTGOV_ERRORS = net.ErrorFamily(
+    network=NetworkError,
+    deadline=DeadlineExceeded,
+    rate_limited=RateLimitedError,
+    server=ServerError,
+    too_large=ResponseTooLarge,
+    truncated=TruncatedResponse,
+    unusable_url=UnusableURLError,
+)
+"""What the shared HTTP session raises on behalf of the ClinicalTrials.gov client."""

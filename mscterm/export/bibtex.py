@@ -3,8 +3,8 @@
 The text is written here directly rather than by pybtex's writer: pybtex's writer plus latexcodec
 take about 5 s for 10,000 records, while most PubMed text is plain ASCII needing no work at all.
 Every value takes a fast path (``isascii`` and no special character: used as is) or the slow path
-(NFC, controls dropped, the ten TeX specials replaced by commands, non-ASCII letters by
-latexcodec's forms wrapped in braces, ``{\\"u}``, so BibTeX treats them as one letter).
+(NFC, controls dropped, the TeX specials replaced by commands, non-ASCII by LaTeX wrapped in
+braces, ``{\\"u}``, ``{\\ensuremath{\\beta}}``: see :mod:`mscterm.export.latex`).
 :func:`to_pybtex` builds the same entries in pybtex's data model; the tests parse the written text
 back with pybtex and compare.
 
@@ -17,118 +17,45 @@ Decisions
   capital they contain after the first letter of the title is meaningful (acronyms, genes,
   proper nouns): every word with such a capital is wrapped in braces (``{MSCs}``, ``{HLA-DR}``,
   ``{Wharton's}``); the first word is protected only if it has an internal capital. A title in
-  Title Case (every word of four letters or more capitalised -- seed records, some publishers)
-  is the exception: there only words with a capital after their first letter or mixing capitals
-  and digits are protected (``{MSCs}``, ``{P450}``), and the style may re-case the rest.
+  Title Case (the words of four letters or more capitalised, allowing one lower-case word in
+  five such as a species epithet -- seed records, some publishers) is the exception: there
+  only words with a capital after their first letter or mixing capitals and digits are
+  protected (``{MSCs}``, ``{P450}``), and the style may re-case the rest.
 * An article that lacks what ``plain.bst`` requires (author, year or journal) is written as
   ``@misc`` with ``howpublished``, so BibTeX reports no warning for it; its other fields are kept.
-* Characters latexcodec cannot express (e.g. CJK) are kept as UTF-8: dropping them would lose
-  data; a UTF-8 LaTeX document with a suitable font prints them.
+* A protected word keeps its brackets paired inside the braces: ``{(13)C}``, not ``({13)C}``.
+* Keywords containing a comma (MeSH's "Cell Transformation, Neoplastic") are braced, so tools
+  that split ``keywords`` on commas (biblatex, JabRef) keep them whole.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import latexcodec  # noqa: F401  (registers the "ulatex" codecs)
-
 from mscterm.export import common
+from mscterm.export.latex import Encoder, tex_ascii, tex_pdflatex, tex_unicode, tex_utf8
+from mscterm.export.options import DEFAULT_OPTIONS, ExportOptions
 from mscterm.model import Author, Record
 
 if TYPE_CHECKING:
     from pybtex.database import BibliographyData, Entry
 
-Encoder = Callable[[str], str]
-
-_TEX_SPECIALS = {
-    "\\": "\\textbackslash{}",
-    "{": "\\textbraceleft{}",
-    "}": "\\textbraceright{}",
-    "$": "\\$",
-    "&": "\\&",
-    "%": "\\%",
-    "#": "\\#",
-    "_": "\\_",
-    "~": "\\textasciitilde{}",
-    "^": "\\textasciicircum{}",
-    "<": "\\textless{}",
-    ">": "\\textgreater{}",
-}
-_SPECIAL_RE = re.compile(r"[\\{}$&%#_~^<>]")
-_SLOW_ASCII = re.compile(r"[\\{}$&%#_~^<>\x00-\x1f\x7f]")
-_SLOW_ANY = re.compile(r"[\\{}$&%#_~^<>]|[^\x00-\x7f]")
-_char_cache: dict[str, str] = dict(_TEX_SPECIALS)
-
-
-def _latex_char(char: str) -> str:
-    """One non-ASCII character as pybtex/BibTeX-friendly LaTeX (``{\\o}``, ``{\\"u}``)."""
-    try:
-        text = codecs.encode(char, "ulatex+ascii")
-    except (UnicodeEncodeError, ValueError):
-        return char
-    if not isinstance(text, str) or not text.isascii() or not _balanced(text):
-        return char
-    if "\\" in text or "$" in text:
-        return "{" + text + "}"
-    return text
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for c in text:
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
-
-
-def _replace(match: re.Match[str]) -> str:
-    char = match.group()
-    out = _char_cache.get(char)
-    if out is None:
-        out = _char_cache[char] = _latex_char(char)
-    return out
-
-
-def _plain(text: str) -> bool:
-    """The fast path: ASCII with nothing to escape or tidy (most of PubMed's text)."""
-    return (
-        text.isascii()
-        and _SLOW_ASCII.search(text) is None
-        and "  " not in text
-        and text[0] != " "
-        and text[-1] != " "
-    )
-
-
-def tex_ascii(text: str | None) -> str:
-    """``text`` as safe LaTeX in pure ASCII where latexcodec can (the BibTeX encoding)."""
-    if not text:
-        return ""
-    if _plain(text):
-        return text
-    return _SLOW_ANY.sub(_replace, common.clean_text(text))
-
-
-def _special(match: re.Match[str]) -> str:
-    return _TEX_SPECIALS[match.group()]
-
-
-def tex_utf8(text: str | None) -> str:
-    """``text`` as safe LaTeX, non-ASCII kept as UTF-8 (BibLaTeX with biber)."""
-    if not text:
-        return ""
-    if _plain(text):
-        return text
-    return _SPECIAL_RE.sub(_special, common.clean_text(text))
-
+__all__ = [
+    "BibEntry",
+    "build_entry",
+    "export_bibtex",
+    "format_names",
+    "protect_title",
+    "render",
+    "tex_ascii",
+    "tex_pdflatex",
+    "tex_unicode",
+    "tex_utf8",
+    "to_pybtex",
+]
 
 _CORE = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
 
@@ -150,17 +77,19 @@ def _needs_braces(core: str, first: bool, title_case: bool) -> bool:
 
 
 def is_title_case(words: list[str]) -> bool:
-    """True for ``Safety of Mesenchymal Stem Cells``-style titles (every long word capitalised).
+    """True for ``Safety of Mesenchymal Stem Cells``-style titles (long words capitalised).
 
     PubMed titles are sentence case, but seed records and some publisher-supplied records are in
-    title case; there the capitals say nothing about proper nouns.
+    title case; there the capitals say nothing about proper nouns. One lower-case long word in
+    five is allowed (``Stem Cells of Canis familiaris``: the epithet stays lower case).
     """
     long_words = [
         w
         for w in (_CORE.match(x).group(2) for x in words[1:])  # type: ignore[union-attr]
         if len(w) >= 4 and w[0].isalpha() and w.lower() not in _TITLE_STOP
     ]
-    return len(long_words) >= 3 and all(w[0].isupper() for w in long_words)
+    lower = sum(1 for w in long_words if not w[0].isupper())
+    return len(long_words) - lower >= 3 and lower <= max(1, len(long_words) // 5)
 
 
 _TITLE_STOP = frozenset({"from", "with", "into", "onto", "upon", "over", "than", "that", "versus"})
@@ -169,6 +98,24 @@ _TITLE_STOP = frozenset({"from", "with", "into", "onto", "upon", "over", "than",
 def _wrap(encoded: str) -> str:
     # "{\x..." would be read by BibTeX as a special character (whose letters it may re-case).
     return "{{" + encoded + "}}" if encoded.startswith("\\") else "{" + encoded + "}"
+
+
+_OPENERS = {"(": ")", "[": "]"}
+
+
+def _split_word(word: str) -> tuple[str, str, str]:
+    """Leading punctuation, the word, trailing punctuation -- brackets kept paired in the word."""
+    m = _CORE.match(word)
+    assert m is not None
+    lead, core, trail = m.groups()
+    for opener, closer in _OPENERS.items():
+        if core.count(closer) > core.count(opener) and opener in lead:
+            at = lead.rindex(opener)
+            lead, core = lead[:at], lead[at:] + core
+        if core.count(opener) > core.count(closer) and closer in trail:
+            at = trail.index(closer) + 1
+            core, trail = core + trail[:at], trail[at:]
+    return lead, core, trail
 
 
 def protect_title(title: str, enc: Encoder) -> str:
@@ -182,9 +129,7 @@ def protect_title(title: str, enc: Encoder) -> str:
     words = title.split(" ")
     title_case = is_title_case(words)
     for i, word in enumerate(words):
-        m = _CORE.match(word)
-        assert m is not None
-        lead, core, trail = m.groups()
+        lead, core, trail = _split_word(word)
         if _needs_braces(core, first=(i == 0 and not lead), title_case=title_case):
             out.append(enc(lead) + _wrap(enc(core)) + enc(trail))
         else:
@@ -243,13 +188,39 @@ class BibEntry:
     macros: frozenset[str] = frozenset()
 
 
+def keywords_field(words: Iterable[str], enc: Encoder) -> str:
+    """Keywords joined by commas, each one with a comma of its own braced (kept whole)."""
+    out = []
+    for word in words:
+        text = enc(common.clean_text(word))
+        if text:
+            out.append("{" + text + "}" if "," in text else text)
+    return ", ".join(out)
+
+
+def entry_keywords(record: Record, options: ExportOptions) -> list[str]:
+    """MeSH and author keywords (with ``--abstracts``), then the record's tags; no repeats."""
+    words = common.keyword_list(record) if options.include_abstract else []
+    note = options.annotation(record.id)
+    if note is not None:
+        seen = {w.casefold() for w in words}
+        words += [t for t in map(common.clean_text, note.tags) if t and t.casefold() not in seen]
+    return words
+
+
 def build_entry(
-    record: Record, key: str, *, include_abstract: bool = False, enc: Encoder = tex_ascii
+    record: Record,
+    key: str,
+    options: ExportOptions = DEFAULT_OPTIONS,
+    *,
+    enc: Encoder = tex_ascii,
 ) -> BibEntry:
     """The BibTeX entry for ``record`` under ``key``.
 
-    With ``include_abstract`` the abstract and the MeSH/author keywords are added: they make a
-    .bib much larger, so they come only when asked for.
+    With ``options.include_abstract`` the abstract and the MeSH/author keywords are added: they
+    make a .bib much larger, so they come only when asked for. A record's tags go to
+    ``keywords`` and its note to ``annote`` (the field Zotero and ``annotate.bst`` read; classic
+    styles print neither).
     """
     kind = common.kind(record)
     fields: list[tuple[str, str]] = []
@@ -263,7 +234,7 @@ def build_entry(
     title = protect_title(common.title_text(record), enc)
     year = str(record.year) if record.year else ""
     month = common.month_of(record)
-    journal = enc(common.clean_text(record.journal or record.journal_abbrev))
+    journal = enc(common.journal_title(record, options.journal))
     publisher = enc(common.clean_text(record.book.publisher)) if record.book else ""
 
     if kind == "article":
@@ -288,6 +259,7 @@ def build_entry(
             add("title", title)
             add("booktitle", booktitle)
         add("publisher", publisher)
+        add("address", enc(common.clean_text(record.book.location)) if record.book else "")
         if etype == "misc":
             add("howpublished", booktitle if kind == "chapter" else publisher)
     if not authors and not (editors and etype == "book"):
@@ -307,9 +279,12 @@ def build_entry(
     add("pmcid", common.safe_id(record.pmcid))
     add("url", common.pubmed_url(record))
     add("note", common.retraction_note(record))
-    if include_abstract:
+    if options.include_abstract:
         add("abstract", enc(common.abstract_text(record)))
-        add("keywords", ", ".join(enc(k) for k in common.keyword_list(record)))
+    add("keywords", keywords_field(entry_keywords(record, options), enc))
+    annotation = options.annotation(record.id)
+    if annotation is not None:
+        add("annote", enc(annotation.note))
     return BibEntry(etype, key, fields, macros)
 
 
@@ -326,12 +301,10 @@ def render(entry: BibEntry) -> str:
 
 
 def export_bibtex(
-    records: Iterable[Record], keys: Mapping[str, str], *, include_abstract: bool = False
+    records: Iterable[Record], keys: Mapping[str, str], options: ExportOptions = DEFAULT_OPTIONS
 ) -> str:
-    """All ``records`` as a BibTeX file (pure ASCII where latexcodec can express the text)."""
-    return "\n".join(
-        render(build_entry(r, keys[r.id], include_abstract=include_abstract)) for r in records
-    )
+    """All ``records`` as a BibTeX file (pure ASCII where LaTeX can name the characters)."""
+    return "\n".join(render(build_entry(r, keys[r.id], options)) for r in records)
 
 
 def to_pybtex(entries: Iterable[BibEntry]) -> BibliographyData:

@@ -13,7 +13,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 
-from mscterm.model import Record, fold_ascii
+from mscterm.model import Record, Trial, fold_ascii
 
 DEFAULT_TEMPLATE = "{author}{year}{word}"
 TEMPLATE_FIELDS = ("author", "year", "word", "pmid")
@@ -30,6 +30,21 @@ _LITERAL_OK = re.compile(r"^[A-Za-z0-9_:.+\-]*$")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _LETTERS = re.compile(r"[^a-z]+")
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_:.+\-]+")
+_KEY_OK = re.compile(r"^[A-Za-z0-9_:.+\-]{1,100}$")
+
+
+def is_valid_key(key: object) -> bool:
+    """Whether ``key`` follows the key rules: letters, digits and ``_:.+-``, at most 100.
+
+    Every key written into ``@type{key,`` passes here, whatever its origin: a pinned key read
+    back from ``state.json`` could have been edited into ``x{}\\input{/etc/passwd}``.
+    """
+    return isinstance(key, str) and _KEY_OK.match(key) is not None
+
+
+def usable_pins(pinned: Mapping[str, object]) -> dict[str, str]:
+    """The pinned keys that pass :func:`is_valid_key` (the others are made again)."""
+    return {rid: key for rid, key in pinned.items() if isinstance(key, str) and is_valid_key(key)}
 
 
 class TemplateError(ValueError):
@@ -94,15 +109,20 @@ def title_word(record: Record) -> str:
     return ""
 
 
-def base_key(record: Record, template: str = DEFAULT_TEMPLATE) -> str:
-    """The key ``template`` gives ``record`` before any collision suffix."""
+def base_key(record: Record | Trial, template: str = DEFAULT_TEMPLATE) -> str:
+    """The key ``template`` gives ``record`` before any collision suffix.
+
+    A trial is cited by its registration: its key is its NCT number, whatever the template.
+    """
+    if isinstance(record, Trial):
+        return _KEY_UNSAFE.sub("", record.nct_id) or "trial"
     values = {
         "author": author_part(record),
         "year": str(record.year) if record.year else "nd",
         "word": title_word(record),
         "pmid": record.pmid or "",
     }
-    key = _KEY_UNSAFE.sub("", template.format(**values))
+    key = _KEY_UNSAFE.sub("", template.format(**values))[:90]  # room for a suffix
     return key or "ref"
 
 
@@ -120,7 +140,7 @@ def _suffixes() -> Iterable[str]:
 
 
 def assign_keys(
-    records: Iterable[Record],
+    records: Iterable[Record | Trial],
     pinned: Mapping[str, str],
     template: str = DEFAULT_TEMPLATE,
     *,
@@ -128,7 +148,8 @@ def assign_keys(
 ) -> dict[str, str]:
     """Record id -> citation key for ``records``; pure (the caller pins the new ones).
 
-    Records with a pinned key keep it. The others get their template key, suffixed ``a``, ``b``…
+    Records with a pinned key keep it (unless it breaks the key rules: it is then made again).
+    The others get their template key, suffixed ``a``, ``b``…
     when it clashes (case-insensitively, as BibTeX compares keys) with any pinned key, any key in
     ``taken`` (e.g. a .bib file being appended to) or a key given earlier in this call. New
     records are keyed in order of record id, so the result does not depend on the order in which
@@ -136,10 +157,11 @@ def assign_keys(
     """
     validate_template(template)
     records = list(records)
+    pinned = usable_pins(pinned)
     used = {k.casefold() for k in pinned.values()}
     used.update(k.casefold() for k in taken)
     out: dict[str, str] = {}
-    fresh: dict[str, Record] = {}
+    fresh: dict[str, Record | Trial] = {}
     for rec in records:
         if rec.id in pinned:
             out[rec.id] = pinned[rec.id]

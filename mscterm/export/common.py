@@ -207,19 +207,43 @@ def retraction_note(record: Record) -> str | None:
     return note
 
 
+_UPPER_LETTERS = re.compile(r"^[^\W\d_a-z]+$")
+_DOTTED_INITIALS = re.compile(r"^(?:[^\W\d_]\.)+$")
+
+
+def _as_initials(token: str, initials: str) -> str | None:
+    """``J. H.`` for a token that is only initials (``JH``, ``J.H.``, ``J-P``), else None.
+
+    A run of capitals counts as initials when it is short (three letters at most: PubMed's
+    given names are never all capitals otherwise) or when it is the author's initials.
+    """
+    if _DOTTED_INITIALS.match(token):
+        return " ".join(f"{c}." for c in token if c != ".")
+    if "-" in token:
+        parts = token.split("-")
+        if all(len(p) == 1 and p.isupper() for p in parts):
+            return "-".join(f"{p}." for p in parts)
+        return None
+    short = len(token) <= 3 or token == initials.replace(" ", "")
+    if short and _UPPER_LETTERS.match(token) and token.isupper():
+        return " ".join(f"{c}." for c in token)
+    return None
+
+
 def given_name(author: Author) -> str:
-    """The given name, or initials as ``Z. B.`` when PubMed has only initials."""
+    """The given name with initials written as ``J. H.`` (styles then abbreviate correctly).
+
+    NLM writes initials bare -- ``JH`` as a whole given name, ``Margaret P`` for a middle
+    initial -- and styles would print "Bean LJ" for "Bean LJH"; every format gets periods.
+    """
     given = clean_text(author.given)
     initials = clean_text(author.initials)
-    if given and not (given == initials and given.isupper() and len(given) <= 3):
-        # NLM writes a middle initial bare ("Margaret P"); styles expect "Margaret P."
-        return " ".join(
-            f"{t}." if len(t) == 1 and t.isalpha() and t.isupper() else t for t in given.split()
-        )
-    letters = initials or given
-    if not letters:
-        return ""
-    return " ".join(f"{c}." for c in letters if c.isalpha())
+    if not given:
+        return " ".join(f"{c}." for c in initials if c.isalpha())
+    tokens = given.split(" ")
+    if not any(t.isupper() or "." in t for t in tokens):
+        return given  # the common case: "Youwei", "Zhi-Bo", "Maria Luisa"
+    return " ".join(_as_initials(t, initials) or t for t in tokens)
 
 
 def month_of(record: Record) -> int | None:
@@ -227,3 +251,55 @@ def month_of(record: Record) -> int | None:
     if record.year and record.month and 1 <= record.month <= 12:
         return record.month
     return None
+
+
+_BCP47 = {
+    "afr": "af", "alb": "sq", "amh": "am", "ara": "ar", "arm": "hy", "aze": "az", "bel": "be",
+    "ben": "bn", "bos": "bs", "bul": "bg", "cat": "ca", "chi": "zh", "cze": "cs", "dan": "da",
+    "dut": "nl", "eng": "en", "epo": "eo", "est": "et", "fin": "fi", "fre": "fr", "geo": "ka",
+    "ger": "de", "gla": "gd", "gle": "ga", "glg": "gl", "gre": "el", "heb": "he", "hin": "hi",
+    "hrv": "hr", "hun": "hu", "ice": "is", "ind": "id", "ita": "it", "jpn": "ja", "kin": "rw",
+    "kor": "ko", "lat": "la", "lav": "lv", "lit": "lt", "mac": "mk", "mal": "ml", "mao": "mi",
+    "may": "ms", "mon": "mn", "nep": "ne", "nor": "no", "per": "fa", "pol": "pl", "por": "pt",
+    "pus": "ps", "rum": "ro", "rus": "ru", "san": "sa", "scc": "sr", "scr": "hr", "sin": "si",
+    "slo": "sk", "slv": "sl", "som": "so", "spa": "es", "srp": "sr", "swa": "sw", "swe": "sv",
+    "tam": "ta", "tgl": "tl", "tha": "th", "tur": "tr", "ukr": "uk", "urd": "ur", "uzb": "uz",
+    "vie": "vi", "wel": "cy", "yid": "yi", "zul": "zu",
+    # ISO 639-2/T spellings of the same languages (some sources use them)
+    "sqi": "sq", "hye": "hy", "zho": "zh", "ces": "cs", "nld": "nl", "kat": "ka", "deu": "de",
+    "ell": "el", "isl": "is", "mkd": "mk", "mri": "mi", "msa": "ms", "fas": "fa", "ron": "ro",
+    "slk": "sk", "cym": "cy", "fra": "fr",
+}  # fmt: skip
+"""ISO 639-2 codes PubMed uses (``<Language>``) -> BCP 47 (ISO 639-1 where one exists).
+
+``mul`` (several) and ``und`` (undetermined) have no single language and are left out."""
+
+
+def language_code(record: Record) -> str | None:
+    """The record's first language as a BCP 47 tag (``en``), or None when unknown.
+
+    CSL processors decide by it whether to title-case (pandoc takes ``eng`` for "not English").
+    """
+    for code in [*record.languages, record.language]:
+        text = clean_text(code).lower()
+        if len(text) == 2 and text.isascii() and text.isalpha():
+            return text
+        if text in _BCP47:
+            return _BCP47[text]
+    return None
+
+
+JOURNAL_FORMS = ("abbrev", "full")
+
+
+def journal_title(record: Record, form: str = "abbrev") -> str:
+    """The journal in the export's one form: ISO abbreviation or full title.
+
+    Each falls back to the other where the record lacks it (shipped seed records know only the
+    abbreviation, as their source pages show it).
+    """
+    abbrev = clean_text(record.journal_abbrev)
+    full = clean_text(record.journal)
+    if form == "full":
+        return full or abbrev
+    return abbrev or full

@@ -4,24 +4,42 @@ Lines end in CRLF, as the RIS specification asks: EndNote expects it, and Zotero
 JabRef accept it (they also accept LF, but not every tool accepts LF). Values are one line each:
 controls and newlines are removed, so a hostile title cannot start a new tag. The citation key
 goes to ``ID`` so a re-import can be matched to the .bib.
+
+Decisions (checked against Zotero's RIS import translator):
+
+* ``T2`` is the journal in the export's one form (``settings.journal``; with ``full``, the full
+  title, falling back to the abbreviation where it is unknown), ``J2`` the ISO abbreviation
+  (Zotero's "Journal Abbr"; ``JO`` is only read as a fallback). ``C2`` is the bare PMCID.
+* Zotero reads ``AU`` as ``last, first``: it cuts at the first comma and keeps a name as one
+  institutional name only when there is no comma. A collective name's commas are therefore
+  written as U+201A SINGLE LOW-9 QUOTATION MARK, which looks like a comma but is not one, so
+  "National Academies of Sciences, Engineering, and Medicine" arrives whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from mscterm.export import common
+from mscterm.export.options import DEFAULT_OPTIONS, ExportOptions
 from mscterm.model import Author, Record
 
 EOL = "\r\n"
 _TYPES = {"article": "JOUR", "book": "BOOK", "chapter": "CHAP"}
+GROUP_COMMA = "\u201a"
+"""What stands for a comma inside a collective name (see the module docstring)."""
+
+
+def group_name(name: str | None) -> str:
+    """A collective (corporate) name in the form Zotero keeps whole: no ASCII comma."""
+    return common.clean_text(name).replace(",", GROUP_COMMA)
 
 
 def ris_name(author: Author) -> str:
     """``Family, Given`` or ``Family, Given, Suffix`` (RIS's order); a group as its name."""
     family = common.clean_text(author.family)
     if author.collective and not family:
-        return common.clean_text(author.collective)
+        return group_name(author.collective)
     given = common.given_name(author)
     if not family:
         return given
@@ -29,16 +47,38 @@ def ris_name(author: Author) -> str:
     return ", ".join(p for p in (family, given, suffix) if p)
 
 
-def build_lines(record: Record, key: str, *, include_abstract: bool = False) -> list[str]:
-    """The ``TAG  - value`` lines of one reference, ``TY`` first and ``ER`` last."""
-    kind = common.kind(record)
-    lines = [f"TY  - {_TYPES[kind]}"]
+def line_adder(lines: list[str]) -> Callable[[str, str | None], None]:
+    """``add(tag, value)``: appends ``TAG  - value`` when the cleaned value is not empty."""
 
     def add(tag: str, value: str | None) -> None:
         value = common.clean_text(value)
         if value:
             lines.append(f"{tag}  - {value}")
 
+    return add
+
+
+def add_annotation(
+    add: Callable[[str, str | None], None], rid: str, options: ExportOptions, keywords: list[str]
+) -> None:
+    """``KW`` lines (keywords, then tags not already among them) and the note as ``N1``."""
+    annotation = options.annotation(rid)
+    words = list(keywords)
+    if annotation is not None:
+        seen = {w.casefold() for w in words}
+        tags = [t for t in map(common.clean_text, annotation.tags) if t]
+        words += [t for t in tags if t.casefold() not in seen]
+    for word in words:
+        add("KW", word)
+    if annotation is not None:
+        add("N1", annotation.note)
+
+
+def build_lines(record: Record, key: str, options: ExportOptions = DEFAULT_OPTIONS) -> list[str]:
+    """The ``TAG  - value`` lines of one reference, ``TY`` first and ``ER`` last."""
+    kind = common.kind(record)
+    lines = [f"TY  - {_TYPES[kind]}"]
+    add = line_adder(lines)
     add("ID", key)
     for author in record.authors:
         add("AU", ris_name(author))
@@ -52,10 +92,11 @@ def build_lines(record: Record, key: str, *, include_abstract: bool = False) -> 
     if kind == "chapter":
         add("T2", common.book_title(record))
     elif kind == "article":
-        add("T2", record.journal or record.journal_abbrev)
-        add("JO", record.journal_abbrev)
+        add("T2", common.journal_title(record, options.journal))
+        add("J2", record.journal_abbrev)
     if record.book is not None:
         add("PB", record.book.publisher)
+        add("CY", record.book.location)
     if record.year:
         add("PY", str(record.year))
         month = common.month_of(record)
@@ -69,27 +110,27 @@ def build_lines(record: Record, key: str, *, include_abstract: bool = False) -> 
         add("EP", pages[1])
     add("DO", common.safe_doi(record.doi))
     add("AN", common.safe_id(record.pmid))
-    pmcid = common.safe_id(record.pmcid)
-    if pmcid:
-        add("C2", f"PMCID: {pmcid}")
+    add("C2", common.safe_id(record.pmcid))
     add("UR", common.pubmed_url(record))
-    add("LA", record.language)
+    add("LA", common.language_code(record))
     add("N1", common.retraction_note(record))
-    if include_abstract:
+    if options.include_abstract:
         add("AB", common.abstract_text(record))
-        for word in common.keyword_list(record):
-            add("KW", word)
+    add_annotation(
+        add, record.id, options, common.keyword_list(record) if options.include_abstract else []
+    )
     lines.append("ER  - ")
     return lines
 
 
-def export_ris(
-    records: Iterable[Record], keys: Mapping[str, str], *, include_abstract: bool = False
-) -> str:
-    """All ``records`` as RIS text with CRLF line ends and a blank line between references."""
-    out = []
-    for record in records:
-        out.append(
-            EOL.join(build_lines(record, keys[record.id], include_abstract=include_abstract))
-        )
+def join(references: list[list[str]]) -> str:
+    """References as RIS text with CRLF line ends and a blank line between references."""
+    out = [EOL.join(lines) for lines in references]
     return (EOL + EOL).join(out) + EOL if out else ""
+
+
+def export_ris(
+    records: Iterable[Record], keys: Mapping[str, str], options: ExportOptions = DEFAULT_OPTIONS
+) -> str:
+    """All ``records`` as RIS text."""
+    return join([build_lines(r, keys[r.id], options) for r in records])

@@ -4,39 +4,82 @@ A .bib is often the only copy of months of a person's curation. So a write goes 
 in the same folder and is renamed over the target: Ctrl-C, a full disk or a crash leaves the old
 file or the new one, never half of one. ``--append`` keeps the original bytes exactly and adds
 new entries after them; records already in the file (same PMID or DOI) are not added again.
+
+Only regular files are replaced by rename (a symlink to one: its target is replaced, the link
+kept). A FIFO or a character device (``-o /dev/stdout``, ``-o >(sort)``, a named pipe another
+program reads) is written *through*, as a shell redirection would: replacing it by a regular
+file would break whoever uses it (as root, replacing ``/dev/null`` breaks the system). A block
+device or a socket is refused: writing a .bib onto a disk is never what was meant.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mscterm.atomic import atomic_open
+from mscterm.atomic import atomic_open, describe
 from mscterm.export import bibtex, common
 from mscterm.export.citekeys import _suffixes
-from mscterm.model import Record
+from mscterm.export.options import DEFAULT_OPTIONS, ExportOptions
+from mscterm.model import Record, Trial
+
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO})
 
 
 class ExportWriteError(OSError):
-    """The output cannot be written (or an existing .bib read); the message is one plain line."""
+    """The output cannot be written (or an existing .bib read); the message is one plain line.
+
+    ``storage`` is true when the disk failed (full, quota, I/O error): DESIGN.md's exit code 4,
+    where a path that cannot be used is bad input (exit 2).
+    """
+
+    def __init__(self, message: str, *, storage: bool = False) -> None:
+        super().__init__(message)
+        self.storage = storage
 
 
-def _target(path: str | os.PathLike[str]) -> Path:
-    """The real file to replace: a symlinked .bib (Dropbox, Overleaf sync) is updated in place."""
+def _failed(path: str | os.PathLike[str], exc: OSError, verb: str = "write to") -> ExportWriteError:
+    storage = exc.errno in _STORAGE_ERRNOS
+    reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    return ExportWriteError(f"cannot {verb} {path}: {reason}", storage=storage)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where an export goes: the real path, and whether it is written through (FIFO, device)."""
+
+    path: Path
+    stream: bool = False
+
+
+def _target(path: str | os.PathLike[str]) -> Target:
+    """The real file to write: a symlinked .bib (Dropbox, Overleaf sync) is updated in place."""
     target = Path(os.path.realpath(Path(path).expanduser()))
-    if target.is_dir():
-        raise ExportWriteError(f"cannot write to {path}: it is a directory")
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise _failed(path, exc) from None
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+            if not os.access(target, os.W_OK):
+                raise ExportWriteError(f"cannot write to {path}: it is not writable")
+            return Target(target, stream=True)
+        raise ExportWriteError(f"cannot write to {path}: it is {describe(mode)}")
     if not target.parent.is_dir():
         raise ExportWriteError(f"cannot write to {path}: folder {target.parent} does not exist")
     if not os.access(target.parent, os.W_OK | os.X_OK):
         raise ExportWriteError(f"cannot write to {path}: folder {target.parent} is not writable")
-    if target.exists() and not os.access(target, os.W_OK):
+    if mode is not None and not os.access(target, os.W_OK):
         raise ExportWriteError(f"cannot write to {path}: file is not writable")
-    return target
+    return Target(target)
 
 
 def check_writable(path: str | os.PathLike[str]) -> None:
@@ -51,16 +94,21 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Replace ``path`` with ``data`` via a temp file in its folder and ``os.replace``.
 
-    The new file keeps the old one's permissions (a fresh one gets the umask's), not mkstemp's
-    private 0600. Returns the path written.
+    A FIFO or character device is written through instead (see the module docstring). The new
+    file keeps the old one's permissions (a fresh one gets the umask's), not mkstemp's private
+    0600. Returns the path written.
     """
     target = _target(path)
     try:
-        with atomic_open(target) as fh:
-            fh.write(data)
+        if target.stream:
+            with open(target.path, "wb") as fh:
+                fh.write(data)
+        else:
+            with atomic_open(target.path) as fh:
+                fh.write(data)
     except OSError as exc:
-        raise ExportWriteError(f"cannot write to {path}: {exc.strerror or exc}") from None
-    return target
+        raise _failed(path, exc) from None
+    return target.path
 
 
 def write_output(text: str, path: str | os.PathLike[str]) -> None:
@@ -121,33 +169,54 @@ def _existing(text: str, path: str | os.PathLike[str]) -> tuple[set[str], set[st
     return keys, pmids, dois
 
 
+_NCT = re.compile(r"(?i)\bNCT\d{8}\b")
+
+
+def _entry(item: Record | Trial, key: str, options: ExportOptions) -> bibtex.BibEntry:
+    if isinstance(item, Trial):
+        from mscterm.export import trials
+
+        return trials.bib_entry(item, key, options)
+    return bibtex.build_entry(item, key, options)
+
+
 def append_bibtex(
     path: str | os.PathLike[str],
-    records: Iterable[Record],
+    records: Iterable[Record | Trial],
     keys: Mapping[str, str],
-    *,
-    include_abstract: bool = False,
+    options: ExportOptions = DEFAULT_OPTIONS,
 ) -> AppendResult:
     """Add ``records`` to the .bib at ``path`` unless already there (same PMID or DOI).
 
     The file's existing bytes are kept exactly; new entries are appended after them. A key that
     the file already uses (for the user's own entry) gets a suffix here rather than renaming the
-    user's entry. A missing file is created.
+    user's entry. A missing file is created; a FIFO or device cannot be merged into.
     """
     target = _target(path)
+    if target.stream:
+        raise ExportWriteError(f"cannot append to {path}: --append needs a regular file")
     try:
-        original = target.read_bytes()
+        original = target.path.read_bytes()
     except FileNotFoundError:
         original = b""
     except OSError as exc:
-        raise ExportWriteError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise _failed(path, exc, "read") from None
     text = original.decode("utf-8", errors="replace")
     file_keys, pmids, dois = _existing(text, path) if text.strip() else (set(), set(), set())
+    ncts = {m.upper() for m in _NCT.findall(text)}
     result = AppendResult()
     entries = []
     for record in records:
-        pmid = common.safe_id(record.pmid)
-        doi = _norm_doi(common.safe_doi(record.doi)) if record.doi else ""
+        if isinstance(record, Trial):
+            nct = common.safe_id(record.nct_id).upper()
+            if nct in ncts:
+                result.skipped.append(record.id)
+                continue
+            ncts.add(nct)
+            pmid = doi = ""
+        else:
+            pmid = common.safe_id(record.pmid)
+            doi = _norm_doi(common.safe_doi(record.doi)) if record.doi else ""
         if (pmid and pmid in pmids) or (doi and doi in dois):
             result.skipped.append(record.id)
             continue
@@ -163,11 +232,9 @@ def append_bibtex(
         if doi:
             dois.add(doi)
         result.added[record.id] = key
-        entries.append(
-            bibtex.render(bibtex.build_entry(record, key, include_abstract=include_abstract))
-        )
+        entries.append(bibtex.render(_entry(record, key, options)))
     if not entries:
         return result
     sep = b"" if not original else (b"\n" if original.endswith(b"\n") else b"\n\n")
-    write_bytes_atomic(target, original + sep + "\n".join(entries).encode("utf-8"))
+    write_bytes_atomic(target.path, original + sep + "\n".join(entries).encode("utf-8"))
     return result

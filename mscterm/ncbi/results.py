@@ -1,21 +1,16 @@
-"""Parsed answers of esearch, elink and ecitmatch (efetch answers are :class:`Record`s)."""
+"""Parsed answers of esearch, elink and ecitmatch (efetch answers are :class:`Record`s).
+
+An esearch page is the Library's own :class:`~mscterm.results.SearchPage` (one shape, no copy
+between them).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mscterm.results import SearchPage as SearchResult
 
-@dataclass(slots=True)
-class SearchResult:
-    """An esearch answer: the total count and one page of PMIDs, newest first when asked."""
-
-    count: int
-    ids: list[str] = field(default_factory=list)
-    retstart: int = 0
-    retmax: int = 0
-    query_translation: str | None = None
-    phrases_not_found: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+__all__ = ["CitationMatch", "CitationQuery", "LinkSet", "SearchResult"]
 
 
 @dataclass(slots=True)

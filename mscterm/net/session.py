@@ -82,7 +82,9 @@ class ServiceSession:
 
     ``service`` names the service in messages ("NCBI"); ``errors`` are the service's error
     classes; ``scrub`` removes secrets from any text taken from an exception; ``error_detail``
-    extracts the service's own words from the start of an error answer. Redirects are not
+    extracts the service's own words from the start of an error answer; ``refusal`` may turn
+    an error answer the service explains itself (ClinicalTrials.gov's plain-text 400 and 404)
+    into the service's own typed error, raised at once and never retried. Redirects are not
     followed unless asked (ClinicalTrials.gov redirects an old NCT id to its current one);
     each hop passes the limiter and has its own deadline.
     """
@@ -104,6 +106,7 @@ class ServiceSession:
         headers: Mapping[str, str] | None = None,
         scrub: Callable[[str], str] = str,
         error_detail: Callable[[bytes], str | None] | None = None,
+        refusal: Callable[[int, bytes], ServiceError | None] | None = None,
     ) -> None:
         if max_body < 1:
             raise ValueError("max_body must be positive")
@@ -114,6 +117,7 @@ class ServiceSession:
         self.max_body = max_body
         self._scrub = scrub
         self._error_detail = error_detail
+        self._refusal = refusal
         self._warnings: list[str] = []
         try:
             self.base_url: str | None = check_url(base_url, f"the {service} URL")
@@ -228,6 +232,9 @@ class ServiceSession:
             try:
                 if not 200 <= response.status_code < 300:
                     head = await self._read(label, response, ERROR_BODY_LIMIT, prefix=True)
+                    refused = self._refusal(response.status_code, head) if self._refusal else None
+                    if refused is not None:
+                        raise refused
                     detail = self._error_detail(head) if self._error_detail else None
                     raise status_failure(
                         label,

@@ -10,8 +10,11 @@ Modules, one job each (``docs/ARCHITECTURE.md`` has the map):
 * :mod:`.salvage`     readable rows of a damaged database copied into a fresh one;
 * :mod:`.writing`     batches of records (aliases, no downgrades) and trials;
 * :mod:`.maintenance` stats, verify, clear, JSON-lines import and export;
-* :mod:`.query`       the offline search's query language (:data:`QUERY_HELP`);
+* :mod:`.query`       the offline search's query language; :mod:`.queryhelp` its help text
+  (:data:`QUERY_HELP`); :mod:`.filters` values of year/pmid/pt/is/has; :mod:`.pubtypes`
+  PubMed's publication types; :mod:`.indexrows` what the index stores of a record;
 * :mod:`.fts`         the SQLite FTS5 index; :mod:`.ranking` query -> FTS5 tiers -> ranked ids;
+  :mod:`.labels` records filed under labels (topics) in it;
 * :mod:`.searching`   the index's life beside the records (fed, checked, rebuilt).
 
 Names are imported lazily: ``from mscterm.store import QUERY_HELP`` must not load diskcache,
@@ -28,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mscterm.store.errors import CorruptRow, Finding, SnapshotError, StoreError
     from mscterm.store.facade import INDEX_FILE, RECORDS_DIR, RecordStore
     from mscterm.store.fts import IndexCorruptError, SearchIndex
-    from mscterm.store.query import QUERY_HELP
+    from mscterm.store.queryhelp import QUERY_HELP
     from mscterm.store.recovery import CORRUPT_MARK
     from mscterm.store.seed import MAX_LINE_BYTES, parse_record_line, read_seed
 
@@ -46,7 +49,7 @@ _WHERE = {
     "MAX_LINE_BYTES": "seed",
     "parse_record_line": "seed",
     "read_seed": "seed",
-    "QUERY_HELP": "query",
+    "QUERY_HELP": "queryhelp",
     "SearchIndex": "fts",
     "IndexCorruptError": "fts",
 }

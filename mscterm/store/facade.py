@@ -18,7 +18,7 @@ disk); several mscterm processes share one cache through diskcache (SQLite, WAL)
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from mscterm.store.recovery import CORRUPT_MARK, CacheLike, Shelf, read
 if TYPE_CHECKING:  # pragma: no cover
     from types import ModuleType
 
+    from mscterm.store.labels import Labeler
     from mscterm.store.searching import IndexKeeper
     from mscterm.store.seed import Seed
 
@@ -50,16 +51,27 @@ class RecordStore:
     ``get`` looks at the disk first, then at the seed snapshot. ``put`` never replaces a fetched
     PubMed record by a citation-level one. Failures are :class:`StoreError` sentences;
     damage is repaired and reported in :attr:`warnings`.
+
+    ``labeler`` gives the labels (topic ids) a record is filed under in the search index, by
+    rules its ``version`` names (a hash: an index labelled otherwise is rebuilt), so
+    :meth:`labelled` lists a topic's records without reading the cache. It is used only once
+    the index is, never on opening, so it may load what it needs from this store.
     """
 
     def __init__(
-        self, cache_dir: Path, seed_path: Path | None = None, *, index: bool = True
+        self,
+        cache_dir: Path,
+        seed_path: Path | None = None,
+        *,
+        index: bool = True,
+        labeler: Labeler | None = None,
     ) -> None:
         self.cache_dir = Path(cache_dir)
         self.path = self.cache_dir / RECORDS_DIR
         self.index_path = self.cache_dir / INDEX_FILE
         self.seed_path = Path(seed_path) if seed_path is not None else None
         self.use_index = index
+        self._labeler = labeler
         self.warnings: list[str] = []
         """Plain sentences for the user (damaged cache moved aside, index not updated, …)."""
         self._seed: Seed | None = None
@@ -233,14 +245,27 @@ class RecordStore:
             from mscterm.store.searching import IndexKeeper
 
             self._index = IndexKeeper(
-                self.index_path, records=self.iter_records, ids=self.id_list, warn=self._warn
-            )
+                self.index_path, records=self.iter_records, ids=self.id_list, warn=self._warn,
+                labeler=self._labeler,
+            )  # fmt: skip
         return self._index
 
     def search(self, query: str, limit: int = 20, *, prefix_last: bool = False) -> list[str]:
         """Ids of cached records best matching ``query`` (syntax: :data:`QUERY_HELP`); a damaged
         index is moved aside and rebuilt, not raised."""
         return self.index().search(query, limit, prefix_last=prefix_last)
+
+    def labelled(self, label: str) -> list[str] | None:
+        """Ids of the records on disk the labeler filed under ``label`` (no order); None when
+        the index cannot tell (no labeler, no index, or it failed: :attr:`warnings` says why)."""
+        return self.index().labelled(label) if self.use_index else None
+
+    def label_counts(
+        self, wanted: Mapping[str, Iterable[str]]
+    ) -> dict[str, tuple[int, int]] | None:
+        """Per label of ``wanted``: (records on disk filed under it, how many of the label's
+        given ids are among them); None like :meth:`labelled`."""
+        return self.index().label_counts(wanted) if self.use_index else None
 
     def search_seed(self, query: str, limit: int = 20) -> list[str]:
         """Ids of seed snapshot records best matching ``query`` (a fresh install, offline)."""

@@ -7,12 +7,19 @@ The query language is :mod:`mscterm.store.query`; how a query is ranked, :mod:`.
 Storage: the FTS5 table is contentless (``content=''``): it keeps only the inverted index, no
 copy of the text (half the size of keeping the text for deletes). A side table ``docs`` maps
 rowid -> record id with a hash of the indexed text. Re-adding an unchanged record is a no-op; a
-changed one gets a new row and its old rowid leaves ``docs``, so the old row is a *tombstone*:
-its words still sit in the inverted index (SQLite < 3.43 cannot delete from a contentless table
-without the old text) but every hit is mapped through ``docs`` and tombstones are dropped.
-Records change rarely, :meth:`SearchIndex.stats` counts tombstones, and
-:meth:`SearchIndex.rebuild` (run by the store's ``verify()``) drops them. ``detail=full`` stays,
-because phrases need token positions.
+changed one gets a new row and its old rowid moves from ``docs`` to ``gone``, so the old row is a
+*tombstone*: its words still sit in the inverted index (SQLite < 3.43 cannot delete from a
+contentless table without the old text) but every hit is mapped through ``docs`` and tombstones
+are dropped, and match counts subtract the ``gone`` rows they met. Records change rarely,
+:meth:`SearchIndex.stats` counts tombstones, and :meth:`SearchIndex.rebuild` (run by the store's
+``verify()``) drops them. ``detail=full`` stays, because phrases need token positions.
+
+The ``meta`` column holds tokens of a record's facts rather than its text: ``qqallrecords``,
+``yr2012``, ``pmid123``, one ``pt…`` token per publication type, ``qqisretracted``,
+``qqhasabstract``/``qqhasdoi``/``qqhaspmcid`` (the query side is :mod:`.query`), a token per
+label (topic) of the record (:mod:`.labels`). A change of these or of the columns bumps
+:data:`INDEX_SCHEMA`; an index of another version (or labels version) is rebuilt from the
+records the first time it is opened (:attr:`SearchIndex.stale`).
 
 Concurrency: WAL journal, a busy timeout, and every write in ``BEGIN IMMEDIATE``, so two
 processes adding at once wait for each other instead of failing.
@@ -30,22 +37,24 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 from mscterm.model import Record
+from mscterm.store import labels
 from mscterm.store.errors import StoreError
-from mscterm.store.query import ALL_TOKEN, MONTH_SHIFT, YEAR_SHIFT, clean_query
-from mscterm.store.query import fold as _fold
-from mscterm.store.ranking import Stemmer, compile_query, run_plan
+from mscterm.store.indexrows import COLUMNS, record_columns, rowid_prefix
+from mscterm.store.query import ALL_TOKEN
+from mscterm.store.ranking import Matches, Stemmer, compile_query, run_plan
 from mscterm.store.recovery import aside, is_disk_full
 
-INDEX_SCHEMA = 1
-"""Bump when columns or tokenisation change: an index of another version is emptied on open,
-and the store's ``verify()`` (count/ids mismatch) rebuilds it."""
+INDEX_SCHEMA = 3
+"""Bump when columns, ``meta`` tokens or tokenisation change: an index of another version is
+emptied on open and marked stale, and its keeper rebuilds it from the records.
+(2: publication types, retracted, has-abstract/DOI/PMCID tokens; the ``gone`` table.
+3: label tokens, and the labels version in ``meta``, whose values may be text.)"""
 
-_COLUMNS = ("title", "abstract", "authors", "journal", "mesh", "keywords", "ids", "meta")
 _SEQ_BITS = 36
 _NOT_DAMAGE: tuple[str, ...] = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_READONLY", "SQLITE_CANTOPEN")
 _NOT_DAMAGE += ("SQLITE_PERM", "SQLITE_NOMEM", "SQLITE_INTERRUPT", "SQLITE_AUTH")
@@ -60,43 +69,16 @@ class IndexCorruptError(IndexError_):
     """The index file is damaged or not an index: delete it and rebuild from the store."""
 
 
-def _record_columns(rec: Record) -> tuple[str, ...]:
-    """The text of each FTS5 column for one record (folded like queries are)."""
-    title = rec.title or ""
-    if rec.book is not None:
-        title = " ".join(p for p in (title, rec.book.booktitle, rec.book.chapter) if p)
-    abstract = " ".join(s.text for s in rec.abstract if s.text)
-    authors = " ; ".join(
-        " ".join(p for p in (a.family, a.initials, a.given, a.collective) if p) for a in rec.authors
-    )
-    journal = " ".join(p for p in (rec.journal, rec.journal_abbrev) if p)
-    mesh = " ; ".join(" ".join([m.descriptor, *m.qualifiers]) for m in rec.mesh)
-    keywords = " ; ".join(rec.keywords)
-    ids = " ".join(p for p in (rec.pmid, rec.doi, rec.pmcid, rec.id) if p)
-    meta = [ALL_TOKEN]
-    if rec.year:
-        meta.append(f"yr{rec.year}")
-    if rec.pmid and rec.pmid.isdigit():
-        meta.append(f"pmid{int(rec.pmid)}")
-    cols = (title, abstract, authors, journal, mesh, keywords, ids, " ".join(meta))
-    return tuple(clean_query(_fold(c)) if c else "" for c in cols)
-
-
-def _rowid_prefix(rec: Record) -> int:
-    year = rec.year if rec.year and 0 < rec.year < 8000 else 0
-    month = rec.month if rec.month and 1 <= rec.month <= 12 else 0
-    return (year << YEAR_SHIFT) | (month << MONTH_SHIFT)
-
-
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS docs(
     rowid INTEGER PRIMARY KEY,
     rid TEXT NOT NULL UNIQUE,
     hash BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS gone(rowid INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS ft USING fts5(
-    {", ".join(_COLUMNS)},
+    {", ".join(COLUMNS)},
     content='',
     tokenize='porter unicode61 remove_diacritics 2'
 );
@@ -113,12 +95,25 @@ class SearchIndex:
     """The full-text index of cached records (see the module docstring for how and why).
 
     Not thread-safe: one instance per thread (each opens its own connection).
+    ``labeler`` gives each record's labels (its topics); without one, rows carry none
+    (see :mod:`.labels`).
     """
 
-    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        timeout: float = 30.0,
+        labeler: labels.Labeler | None = None,
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._timeout = timeout
+        self._labeler = labeler
+        self.labels_version = labeler.version if labeler is not None else None
+        self.stale = False
+        """The file held an index of another :data:`INDEX_SCHEMA` or labels version: stale
+        until :meth:`rebuild` fills it (the keeper does so on open)."""
         try:
             self._db = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
@@ -156,23 +151,27 @@ class SearchIndex:
         db.execute("PRAGMA synchronous = NORMAL")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         have = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table')")}
-        if version == INDEX_SCHEMA and {"docs", "ft", "meta", "ft_vocab"} <= have:
-            return
+        if version != INDEX_SCHEMA or not {"docs", "ft", "meta", "ft_vocab", "gone"} <= have:
+            self._retry(self._create)
+        self.stale = self._meta(db, "stale") > 0
+        if self.labels_version is not None and not labels.is_current(db, self.labels_version):
+            self.stale = True
 
-        def create() -> None:
-            with self._write():
-                v = db.execute("PRAGMA user_version").fetchone()[0]
-                if v not in (0, INDEX_SCHEMA):
-                    # Another layout: start empty; the store's verify() sees the mismatch.
-                    for name in ("ft_vocab", "ft", "docs", "meta"):
-                        db.execute(f"DROP TABLE IF EXISTS {name}")
-                # (executescript would commit mid-transaction: run the statements singly)
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        db.execute(stmt)
-                db.execute(f"PRAGMA user_version = {INDEX_SCHEMA}")
-
-        self._retry(create)
+    def _create(self) -> None:
+        db = self._db
+        with self._write():
+            v = db.execute("PRAGMA user_version").fetchone()[0]
+            if v not in (0, INDEX_SCHEMA):
+                # Another layout: start empty, marked stale until rebuilt from the records.
+                for name in ("ft_vocab", "ft", "docs", "gone", "meta"):
+                    db.execute(f"DROP TABLE IF EXISTS {name}")
+            # (executescript would commit mid-transaction: run the statements singly)
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    db.execute(stmt)
+            if v not in (0, INDEX_SCHEMA):
+                db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('stale', 1)")
+            db.execute(f"PRAGMA user_version = {INDEX_SCHEMA}")
 
     def _retry(self, fn: Callable[[], T], attempts: int = 20) -> T:
         """Run ``fn``, retrying while another process holds a lock the busy timeout missed."""
@@ -209,6 +208,8 @@ class SearchIndex:
         try:
             index = cls(path)
             index._check()
+            if index.stale:
+                index.rebuild(records_factory())
             return index
         except IndexCorruptError:
             pass
@@ -260,12 +261,12 @@ class SearchIndex:
 
     def _insert(self, db: sqlite3.Connection, records: Iterable[Record]) -> None:
         """Insert (or replace) rows inside the caller's transaction."""
+        labeling = labels.Labeling(db, self._labeler)
         seq = self._meta(db, "seq")
-        dead = 0
-        insert_ft = f"INSERT INTO ft(rowid, {', '.join(_COLUMNS)}) VALUES (?{', ?' * 8})"
+        insert_ft = f"INSERT INTO ft(rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * 8})"
         for rec in records:
-            cols = _record_columns(rec)
-            prefix = _rowid_prefix(rec)
+            cols = record_columns(rec, labeling.of(rec))
+            prefix = rowid_prefix(rec)
             digest = hashlib.blake2b(
                 "\x1f".join(cols).encode("utf-8") + prefix.to_bytes(8, "big"), digest_size=16
             ).digest()
@@ -274,7 +275,7 @@ class SearchIndex:
                 if old[1] == digest:
                     continue
                 db.execute("DELETE FROM docs WHERE rowid = ?", (old[0],))
-                dead += 1
+                db.execute("INSERT OR IGNORE INTO gone(rowid) VALUES (?)", (old[0],))
             seq += 1
             rowid = prefix | (seq & ((1 << _SEQ_BITS) - 1))
             db.execute(insert_ft, (rowid, *cols))
@@ -282,16 +283,6 @@ class SearchIndex:
                 "INSERT INTO docs(rowid, rid, hash) VALUES (?, ?, ?)", (rowid, rec.id, digest)
             )
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('seq', ?)", (seq,))
-        if dead:
-            self._bump_dead(db, dead)
-
-    @staticmethod
-    def _bump_dead(db: sqlite3.Connection, n: int) -> None:
-        db.execute(
-            "INSERT INTO meta(key, value) VALUES ('dead', ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
-            (n,),
-        )
 
     @staticmethod
     def _meta(db: sqlite3.Connection, key: str) -> int:
@@ -306,7 +297,9 @@ class SearchIndex:
             with self._write() as db:
                 db.execute("INSERT INTO ft(ft) VALUES ('delete-all')")
                 db.execute("DELETE FROM docs")
-                db.execute("DELETE FROM meta WHERE key IN ('seq', 'dead')")
+                db.execute("DELETE FROM gone")
+                db.execute("DELETE FROM meta WHERE key IN ('seq', 'stale')")
+                labels.set_version(db, self.labels_version)
                 self._insert(db, records)
             with self._write() as db:
                 db.execute("INSERT INTO ft(ft) VALUES ('optimize')")
@@ -318,6 +311,7 @@ class SearchIndex:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
         self._guard(run)
+        self.stale = False
 
     def remove(self, rids: Iterable[str]) -> None:
         """Drop records from the index (their rows become tombstones until a rebuild)."""
@@ -325,11 +319,10 @@ class SearchIndex:
 
         def run() -> None:
             with self._write() as db:
-                gone = 0
                 for rid in wanted:
-                    gone += db.execute("DELETE FROM docs WHERE rid = ?", (rid,)).rowcount
-                if gone:
-                    self._bump_dead(db, gone)
+                    for (rowid,) in db.execute("SELECT rowid FROM docs WHERE rid = ?", (rid,)):
+                        db.execute("INSERT OR IGNORE INTO gone(rowid) VALUES (?)", (rowid,))
+                    db.execute("DELETE FROM docs WHERE rid = ?", (rid,))
 
         self._guard(run)
 
@@ -339,7 +332,7 @@ class SearchIndex:
 
         def run() -> dict[str, int]:
             records = self._db.execute("SELECT count(*) FROM docs").fetchone()[0]
-            dead = self._meta(self._db, "dead")
+            dead = self._db.execute("SELECT count(*) FROM gone").fetchone()[0]
             size = sum(
                 p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists()
             )
@@ -364,11 +357,42 @@ class SearchIndex:
         Never raises for anything a user can type; raises :class:`IndexCorruptError` if the
         file is damaged.
         """
-        if limit < 1 or not isinstance(query, str):
+        if limit < 1:
             return []
+        return self.find(query, limit, prefix_last=prefix_last).ids
 
-        def run() -> list[str]:
+    def find(self, query: str, limit: int = 20, *, prefix_last: bool = False) -> Matches:
+        """Like :meth:`search`, with how many records match in all (counted up to
+        :data:`~mscterm.store.queryhelp.COUNT_CAP`) and a hint about the query itself (an
+        unknown field, a bad value) instead of a silent 0 hits. ``limit`` 0 only counts."""
+        if not isinstance(query, str):
+            return Matches()
+
+        def run() -> Matches:
             plan = compile_query(query, prefix_last, self._stemmer.stems_before)
-            return [] if plan is None else run_plan(self._db, plan, limit)
+            return run_plan(self._db, plan, max(0, limit))
 
         return self._guard(run)
+
+    def known(self, rids: Iterable[str]) -> set[str]:
+        """Which of ``rids`` are indexed (for not counting a record twice)."""
+        wanted = list(dict.fromkeys(rids))
+
+        def run() -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT rid FROM docs WHERE rid IN ({marks})"
+                found.update(r[0] for r in self._db.execute(sql, part).fetchall())
+            return found
+
+        return self._guard(run) if wanted else set()
+
+    def labelled(self, label: str) -> list[str]:
+        """Ids of the records labelled ``label`` (:func:`.labels.labelled`)."""
+        return self._guard(lambda: labels.labelled(self._db, self.labels_version, label))
+
+    def label_counts(self, wanted: Mapping[str, Iterable[str]]) -> dict[str, tuple[int, int]]:
+        """Records per label, and how many given ids are among them (:mod:`.labels`)."""
+        return self._guard(lambda: labels.label_counts(self._db, self.labels_version, wanted))

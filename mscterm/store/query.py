@@ -1,29 +1,38 @@
-"""The offline search's query language: what a user types, turned into FTS5 expressions.
+"""The offline search's query language: what a user types, turned into a tree of terms.
 
 User text never reaches FTS5's own syntax: the query is parsed here and every term is re-quoted,
 so stray quotes, brackets, ``NEAR(``, ``*``, ``^`` or control characters are ignored or searched
 as plain words, never raised as an SQLite error. An empty query (or one of operators only)
 finds nothing. The index that runs the expressions is :mod:`mscterm.store.fts`.
 
-Query language (also :data:`QUERY_HELP`, shown by the TUI help screen)
-----------------------------------------------------------------------
+Query language (:data:`QUERY_HELP` in :mod:`.queryhelp` is the user's version)
+-----------------------------------------------------------------------------
 - ``mesenchymal transformation``: every word must match (AND), in any field. Words are stemmed
   (``cells`` finds ``cell``, ``transformed`` finds ``transformation``) and accents are folded.
 - ``mesench*``: prefix match. ``search(..., prefix_last=True)`` (type-ahead in the TUI) treats
-  the last word as a prefix too, so results appear while a word is still being typed.
+  the last word (or a filter's value) as a prefix too, so results appear while typing.
 - ``"exact phrase"``: the words in this order.
 - Fields: ``ti:`` title · ``ab:`` abstract · ``au:`` authors (family, given, initials,
   collective) · ``jo:`` journal (full name and abbreviation) · ``mesh:`` MeSH descriptors and
-  qualifiers · ``kw:`` keywords · ``pmid:15833829`` · ``doi:10.1158/…`` · ``year:2012``,
-  ``year:2010-2015``, ``year:2010-`` (from 2010 on). A field takes a word, a ``prefix*`` or a
-  ``"phrase"``: ``mesh:"cell transformation, neoplastic"``.
+  qualifiers · ``kw:`` keywords · ``pmid:15833829`` · ``pmcid:PMC3363282`` · ``doi:10.1158/…``
+  (a ``https://doi.org/…`` address is a DOI too) · ``year:2012``, ``year:2010-2015``,
+  ``year:2010-`` (from 2010 on). A field takes a word, a ``prefix*`` or a ``"phrase"``.
+- Filters on a record's facts (tokens of the ``meta`` column; values read by :mod:`.filters`):
+  ``is:retracted``; ``pt:<type>`` (:mod:`.pubtypes`: PubMed's names, aliases, narrower types);
+  ``has:abstract``, ``has:doi``, ``has:pmcid``. A bare ``retracted`` means ``is:retracted``
+  (``transformation -retracted`` leaves the retracted papers out); ``"retracted"`` in quotes or
+  ``ti:retracted`` is the word.
 - ``OR`` (upper case, like PubMed) between two terms: ``tumor OR tumour``. ``OR`` binds tighter
   than the implicit AND: ``msc tumor OR cancer`` means ``msc AND (tumor OR cancer)``;
-  parentheses group anything else.
-- ``-word`` or ``NOT word`` excludes: ``transformation -retracted``.
+  parentheses group anything else. ``-term`` or ``NOT term`` excludes.
 
-This module parses (:func:`parse`, a tolerant recursive descent: bad syntax is dropped, never
-an error); :mod:`mscterm.store.ranking` compiles the tree into FTS5 tiers and runs them.
+Hints, not silent zero hits: an unknown field prefix (``foo:bar``: searched as its words) or a
+value a field cannot take (``year:abc``, ``pt:nonsense``, ``is:new``: matches nothing) leaves one
+line in :attr:`Parsed.hints`. A colon inside a word (a DOI's) or before a space (a pasted title,
+``Stem cells: safety``) is not a field.
+
+This module parses (:func:`parse_query`, a tolerant recursive descent: bad syntax is dropped,
+never an error); :mod:`mscterm.store.ranking` compiles the tree into FTS5 tiers and runs them.
 """
 
 from __future__ import annotations
@@ -32,25 +41,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-QUERY_HELP = """\
-Search the records in the local cache (works offline).
+from mscterm.store import filters
+from mscterm.store.filters import FLAGS, RETRACTED_TOKEN, Year
+from mscterm.store.queryhelp import QUERY_HELP
 
-  mesenchymal transformation   every word must match, in any field (cells = cell, …)
-  mesench*                     words starting with "mesench"
-  "spontaneous transformation" the exact phrase
-  ti:sarcoma   ab:karyotype    title only · abstract only
-  au:rubio     jo:cytotherapy  author · journal (name or abbreviation)
-  mesh:"cell transformation, neoplastic"   MeSH heading or qualifier
-  kw:senescence                author keywords
-  year:2012    year:2010-2015  year:2010-   publication year, range, from a year on
-  pmid:15833829   doi:10.1158/0008-5472.CAN-04-4194
-  tumor OR tumour              either word (OR in capitals; binds tighter than AND)
-  -retracted   NOT mouse       leave out records with the word
-  ( … )                        group terms: (tumor OR cancer) -review
-
-Records with every word in the title come first, then the best matches; newer first among
-equals. When a query matches most of the cache, the most relevant recent records are shown.
-"""
+__all__ = ["FLAGS", "QUERY_HELP", "Leaf", "Node", "Parsed", "Year", "parse", "parse_query"]
 
 MAX_TERMS = 64
 """Terms beyond this are ignored: a pasted abstract must not build an unbounded FTS5 query."""
@@ -60,8 +55,10 @@ _FIELDS = {
     "ti": "title", "title": "title", "ab": "abstract", "abstract": "abstract",
     "au": "authors", "author": "authors", "jo": "journal", "journal": "journal",
     "ta": "journal", "mesh": "mesh", "mh": "mesh", "kw": "keywords", "keyword": "keywords",
-    "pmid": "pmid", "doi": "doi", "year": "year", "dp": "year",
+    "pmid": "pmid", "doi": "doi", "pmcid": "pmcid", "pmc": "pmcid", "year": "year",
+    "dp": "year", "pt": "pt", "type": "pt", "is": "is", "has": "has",
 }  # fmt: skip
+FIELD_LIST = "ti ab au jo mesh kw year pmid doi pt is has"
 ALL_TOKEN = "qqallrecords"
 """A token every row has in ``meta``: the "everything" of a query made of exclusions only."""
 NONE_TOKEN = "qqnomatch"
@@ -75,6 +72,7 @@ FOLD_TABLE = str.maketrans(
 )  # fmt: skip
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_DOI_URL = re.compile(r"(?:https?:)?(?://)?(?:dx\.)?doi\.org/(10\.\S+)", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -84,15 +82,7 @@ class Leaf:
     text: str
     column: str | None = None
     prefix: bool = False
-    raw: bool = False  # ``text`` is already an FTS5 expression (year tokens, the ALL token)
-
-
-@dataclass(slots=True)
-class Year:
-    """A ``year:`` term: an inclusive range."""
-
-    lo: int
-    hi: int
+    raw: bool = False  # ``text`` is already an FTS5 expression (meta tokens, the ALL token)
 
 
 @dataclass(slots=True)
@@ -102,6 +92,14 @@ class Node:
     op: str
     children: list[Node | Leaf | Year] = field(default_factory=list)
     negated: list[bool] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Parsed:
+    """The tree of a query and the hints about it (one line each, first problem first)."""
+
+    tree: Node
+    hints: list[str] = field(default_factory=list)
 
 
 _LEX = re.compile(
@@ -134,26 +132,22 @@ def has_token(text: str) -> bool:
     return any(unicodedata.category(c)[0] in "LN" for c in text)
 
 
+def _meta(*tokens: str) -> Leaf:
+    """A raw leaf matching records whose ``meta`` column has any of ``tokens``."""
+    body = tokens[0] if len(tokens) == 1 else "(" + " OR ".join(tokens) + ")"
+    return Leaf(body, "meta", raw=True)
+
+
 class Parser:
     """Recursive descent over the lexemes; tolerant: bad syntax is dropped, never an error."""
 
     def __init__(self, text: str, prefix_last: bool) -> None:
         self.tokens: list[tuple[str, str]] = []
+        self.hints: list[str] = []
         for m in _LEX.finditer(text):
             name = (m.group("field") or "").lower()
             if name:
-                if name in _FIELDS:
-                    if m.group("fphrase") is None and m.group("fword") is None:
-                        continue  # "au:" with nothing after it yet: ignore until typed
-                    if m.group("fphrase") is not None:
-                        self.tokens.append(("f:" + _FIELDS[name], "p:" + m.group("fphrase")))
-                    else:
-                        self.tokens.append(("f:" + _FIELDS[name], m.group("fword")))
-                else:  # not a field of ours ("http:", "stromal:x"): its words, ANDed
-                    self.tokens.append(("word", m.group("field")))
-                    value = m.group("fword") or m.group("fphrase")
-                    if value:
-                        self.tokens.append(("word" if m.group("fword") else "phrase", value))
+                self._lex_field(name, m.group("field"), m.group("fword"), m.group("fphrase"))
                 continue
             for kind in ("lp", "rp", "neg", "phrase", "word"):
                 if m.group(kind) is not None:
@@ -163,6 +157,28 @@ class Parser:
         self.prefix_last = prefix_last and bool(text) and not text[-1].isspace()
         self.pos = 0
         self.terms = 0
+
+    def _lex_field(self, name: str, typed: str, word: str | None, phrase: str | None) -> None:
+        if name in _FIELDS:
+            if phrase is not None:
+                self.tokens.append(("f:" + _FIELDS[name], "p:" + phrase))
+            elif word is not None:
+                self.tokens.append(("f:" + _FIELDS[name], word))
+            # else "au:" with nothing after it yet: ignored until typed
+            return
+        if name in ("http", "https") and word and _DOI_URL.fullmatch(f"{name}:{word}"):
+            self.tokens.append(("f:doi", f"{name}:{word}"))
+            return
+        # Not a field of ours: its words, ANDed. With a value glued to it ("foo:bar") it was
+        # meant as a field: say so. "cells: safety" (a pasted title) or a URL is just text.
+        glued = bool(word or phrase) and name not in ("http", "https")
+        self.tokens.append(("xfield" if glued else "word", typed))
+        if word or phrase:
+            self.tokens.append(("word" if word else "phrase", word or phrase or ""))
+
+    def _hint(self, text: str) -> None:
+        if text not in self.hints:
+            self.hints.append(text)
 
     def parse(self) -> Node:
         node = Node("and")
@@ -229,16 +245,29 @@ class Parser:
         if kind in ("neg",) or (kind == "word" and value in ("OR", "AND", "NOT")):
             return None
         last = self.pos == len(self.tokens)
-        if kind == "word":
-            return self._leaf(value, None, last)
-        if kind == "phrase":
-            return self._leaf(value, None, False, phrase=True)
-        if kind.startswith("f:"):
-            column = kind[2:]
+        item: Leaf | Year | None = None
+        if kind == "xfield":
+            self._hint(f"{value}: is not a field (searched as words); fields: {FIELD_LIST}")
+            item = self._leaf(value, None, False)
+        elif kind == "word":
+            item = self._word(value, last)
+        elif kind == "phrase":
+            item = self._leaf(value, None, False, phrase=True)
+        elif kind.startswith("f:"):
             phrase = value.startswith("p:")
             text = value[2:] if phrase else value
-            return self._field(column, text, phrase, last)
-        return None
+            item = self._field(kind[2:], text, phrase, last)
+        if item is None:
+            return None
+        self.terms += 1
+        return item if self.terms <= MAX_TERMS else None
+
+    def _word(self, text: str, last: bool) -> Leaf | Year | None:
+        if text.casefold() == "retracted":  # the status, as a user means it (not the word)
+            return _meta(RETRACTED_TOKEN)
+        if _DOI_URL.fullmatch(text):
+            return self._field("doi", text, False, last)
+        return self._leaf(text, None, last)
 
     def _leaf(self, text: str, column: str | None, last: bool, phrase: bool = False) -> Leaf | None:
         prefix = False
@@ -250,42 +279,35 @@ class Parser:
                 prefix = True
         if not has_token(text):
             return None
-        self.terms += 1
-        if self.terms > MAX_TERMS:
-            return None
         return Leaf(fold(text).lower(), column, prefix)
 
     def _field(self, column: str, text: str, phrase: bool, last: bool) -> Leaf | Year | None:
-        if column == "year":
-            return _parse_year(text)
-        if column == "pmid":
-            digits = text.strip()
-            if not digits.isdigit():
-                return Leaf(NONE_TOKEN, "meta", raw=True)
-            return Leaf(f"pmid{int(digits)}", "meta", raw=True)
-        if column == "doi":
+        if column in filters.FIELDS:
+            value, hint = filters.meaning(column, text, last and self.prefix_last and not phrase)
+            if hint:
+                self._hint(hint)
+            if value is None or isinstance(value, Year):
+                return value
+            return _meta(*value) if value else _meta(NONE_TOKEN)
+        if column in ("doi", "pmcid"):
             low = text.strip().lower()
-            for pre in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
-                if low.startswith(pre):
-                    low = low[len(pre) :]
-            if not has_token(low):
-                return None
-            return Leaf(low, "ids")
+            if m := _DOI_URL.fullmatch(low):
+                low = m.group(1)
+            low = low.removeprefix("doi:")
+            if column == "pmcid" and low.isdigit():
+                low = "pmc" + low
+            return Leaf(low, "ids") if has_token(low) else None
         return self._leaf(text, column, last, phrase)
 
 
-def _parse_year(text: str) -> Year | Leaf | None:
-    """``2012``, ``2010-2015``, ``2010-`` or ``-2015``; anything else matches nothing."""
-    m = re.fullmatch(r"\s*(\d{4})?\s*(?:(-|–|\.\.|:)\s*(\d{4})?)?\s*", text)
-    if not m or not (m.group(1) or m.group(3)):
-        return Leaf(NONE_TOKEN, "meta", raw=True)
-    lo = int(m.group(1)) if m.group(1) else 1000
-    hi = (int(m.group(3)) if m.group(3) else 2999) if m.group(2) else lo
-    if lo > hi:
-        lo, hi = hi, lo
-    return Year(max(lo, 1000), min(hi, 2999))
+def parse_query(query: str, prefix_last: bool = False) -> Parsed:
+    """The parse tree of a user query (an ``and`` node; no children: nothing searchable) and
+    the hints about what in it could not be understood."""
+    parser = Parser(clean_query(query), prefix_last)
+    tree = parser.parse()
+    return Parsed(tree, parser.hints)
 
 
 def parse(query: str, prefix_last: bool = False) -> Node:
-    """The parse tree of a user query (an ``and`` node; no children: nothing searchable)."""
-    return Parser(clean_query(query), prefix_last).parse()
+    """The parse tree of a user query (see :func:`parse_query` for its hints)."""
+    return parse_query(query, prefix_last).tree

@@ -5,6 +5,9 @@ aside (kept for inspection) and rebuilt from the records, and an index that fail
 batch is repaired by ``verify``. A full disk is not damage: the index is kept as it is and the
 caller gets a :class:`StoreError` saying "disk full". The seed snapshot gets a small in-memory
 index of its own, so a fresh install answers the full query language offline too.
+
+The index also answers which records carry a label (a topic: :mod:`.labels`); when it cannot
+(busy, unwritable, labels it cannot make), it says so and the caller counts another way.
 """
 
 from __future__ import annotations
@@ -12,15 +15,18 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from mscterm.model import Record
 from mscterm.store.errors import Finding, StoreError
-from mscterm.store.fts import IndexCorruptError, SearchIndex
+from mscterm.store.fts import IndexCorruptError, Matches, SearchIndex
+from mscterm.store.labels import Labeler, LabelsStale
 from mscterm.store.recovery import aside, is_corruption
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+T = TypeVar("T")
 
 
 def _damaged(exc: BaseException) -> bool:
@@ -37,25 +43,41 @@ class IndexKeeper:
         records: Callable[[], Iterable[Record]],
         ids: Callable[[], list[str]],
         warn: Callable[[str], None],
+        labeler: Labeler | None = None,
     ) -> None:
         self.path = Path(path)
         self._records = records
         self._ids = ids
         self._warn = warn
+        self._labeler = labeler
         self._index: SearchIndex | None = None
         self._seed_index: SearchIndex | None = None
         self._replaced: str | None = None
+        self._filled = False
+        """Whether an empty index beside cached records was looked for (and filled)."""
+        self._lacking = False
+        """A batch stored here did not reach the index: its labels cannot be trusted."""
         # SQLite transactions on one connection must not interleave.
         self._lock = threading.RLock()
+
+    def _new(self) -> SearchIndex:
+        return SearchIndex(self.path, labeler=self._labeler)
 
     def _open(self) -> SearchIndex:
         if self._index is None:
             try:
-                self._index = SearchIndex(self.path)
+                index = self._new()
             except Exception as exc:
                 if not _damaged(exc):
                     raise
-                self._index = self._replace()
+                index = self._replace()
+            if index.stale:  # made by another version of mscterm: rebuilt once, here
+                try:
+                    index.rebuild(self._records())
+                except BaseException:
+                    index.close()
+                    raise
+            self._index = index
         return self._index
 
     def _replace(self) -> SearchIndex:
@@ -67,8 +89,9 @@ class IndexKeeper:
         for suffix in _SIDE_FILES:
             with contextlib.suppress(OSError):
                 os.unlink(f"{self.path}{suffix}")
-        index = SearchIndex(self.path)
+        index = self._new()
         index.rebuild(self._records())
+        self._lacking = False
         self._replaced = (
             f"the search index was damaged and has been moved aside to {target}; "
             "it was rebuilt from the cache"
@@ -78,14 +101,77 @@ class IndexKeeper:
 
     def search(self, query: str, limit: int = 20, *, prefix_last: bool = False) -> list[str]:
         """Ids of the best matches; a damaged index is rebuilt, not raised."""
+        if limit < 1:
+            return []
+        return self.find(query, limit, prefix_last=prefix_last).ids
+
+    def find(self, query: str, limit: int = 20, *, prefix_last: bool = False) -> Matches:
+        """The best matches, their count and a hint (:meth:`SearchIndex.find`); a damaged
+        index is rebuilt, not raised."""
         with self._lock:
             try:
-                return self._open().search(query, limit, prefix_last=prefix_last)
+                return self._open().find(query, limit, prefix_last=prefix_last)
             except Exception as exc:
                 if not _damaged(exc):
                     raise
                 self._index = self._replace()
-                return self._index.search(query, limit, prefix_last=prefix_last)
+                return self._index.find(query, limit, prefix_last=prefix_last)
+
+    def known(self, rids: list[str]) -> set[str]:
+        """Which of ``rids`` the cache's index holds."""
+        with self._lock:
+            return self._open().known(rids)
+
+    def labelled(self, label: str) -> list[str] | None:
+        """Ids of the cached records labelled ``label``; None (with a warning saying why)
+        when the index cannot answer, or when this keeper labels nothing."""
+        return self._by_labels(lambda index: index.labelled(label))
+
+    def label_counts(
+        self, wanted: Mapping[str, Iterable[str]]
+    ) -> dict[str, tuple[int, int]] | None:
+        """Per label of ``wanted``: (records labelled so, how many of its ids are among them);
+        None like :meth:`labelled`."""
+        return self._by_labels(lambda index: index.label_counts(wanted))
+
+    def _by_labels(self, read: Callable[[SearchIndex], T]) -> T | None:
+        if self._labeler is None:
+            return None
+        with self._lock:
+            try:
+                if self._lacking:
+                    raise StoreError("it lacks records stored since it could not be updated")
+                return self._read_labels(read)
+            except Exception as exc:  # busy past the timeout, unwritable, a labeler that fails
+                self._warn(
+                    f"the search index cannot list topic members ({type(exc).__name__}: {exc}); "
+                    "they were counted by reading every cached record (slower)"
+                )
+                return None
+
+    def _read_labels(self, read: Callable[[SearchIndex], T]) -> T:
+        """``read`` on the open index; rows of another labelling are relabelled (a rebuild),
+        a damaged index is replaced, an empty one beside cached records is filled first."""
+        for attempt in (1, 2):
+            try:
+                index = self._open()
+                if not self._filled:
+                    self._filled = True
+                    if index.count() == 0 and (missing := len(self._ids())):
+                        index.rebuild(self._records())
+                        self._warn(
+                            f"the search index lacked {missing} cached record(s); it was rebuilt"
+                        )
+                return read(index)
+            except LabelsStale:  # another process wrote rows of other labels since the open
+                if attempt == 2:
+                    raise
+                index.rebuild(self._records())
+            except Exception as exc:
+                if not _damaged(exc) or attempt == 2:
+                    raise
+                self._index = self._replace()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def feed(self, records: list[Record], dropped: list[str]) -> None:
         """Index newly stored records (and forget superseded ones).
@@ -104,6 +190,7 @@ class IndexKeeper:
                         raise
                     self._index = self._replace()
             except StoreError as exc:
+                self._lacking = True
                 if exc.disk_full:
                     raise StoreError(
                         f"{exc}; the records were cached, the search index lacks them until "
@@ -112,6 +199,7 @@ class IndexKeeper:
                     ) from None
                 self._warn_not_updated(exc)
             except Exception as exc:
+                self._lacking = True
                 self._warn_not_updated(exc)
 
     def _warn_not_updated(self, exc: BaseException) -> None:
@@ -130,7 +218,10 @@ class IndexKeeper:
     def verify(self) -> list[Finding]:
         """Compare the index's ids with the store's and rebuild the index when they differ."""
         with self._lock:
-            return self._verify()
+            findings = self._verify()
+            if all(f.fixed for f in findings):
+                self._lacking = False
+            return findings
 
     def _verify(self) -> list[Finding]:
         self._replaced = None
@@ -170,7 +261,7 @@ class IndexKeeper:
             if not any(Path(f"{self.path}{s}").exists() for s in ("", *_SIDE_FILES[:2])):
                 return
             try:
-                with SearchIndex(self.path) as index:
+                with self._new() as index:
                     index.rebuild([])
             except Exception:
                 for suffix in ("", *_SIDE_FILES):
@@ -179,12 +270,23 @@ class IndexKeeper:
 
     def search_seed(self, records: Callable[[], list[Record]], query: str, limit: int) -> list[str]:
         """Matches among the seed snapshot's records, from a small in-memory index built once."""
+        return self.find_seed(records, query, limit).ids if limit >= 1 else []
+
+    def find_seed(
+        self,
+        records: Callable[[], list[Record]],
+        query: str,
+        limit: int,
+        *,
+        prefix_last: bool = False,
+    ) -> Matches:
+        """:meth:`find` over the seed snapshot's records (a small in-memory index built once)."""
         with self._lock:
             if self._seed_index is None:
                 index = SearchIndex(Path(":memory:"))
                 index.add(records())
                 self._seed_index = index
-            return self._seed_index.search(query, limit)
+            return self._seed_index.find(query, limit, prefix_last=prefix_last)
 
     def _close_index(self) -> None:
         if self._index is not None:

@@ -346,23 +346,18 @@ class Loaders:
 
 
 def export_marked(library: Library, marks: list[str], request: ExportRequest) -> str:
-    """Export the marked records to ``request.path``; returns the sentence to show."""
-    from mscterm.export import export_records
-    from mscterm.export.citekeys import assign_keys
-    from mscterm.export.writer import write_output
+    """Export the marked records (cache only) through the one export flow; the sentence to show."""
+    from mscterm.export import flow
+    from mscterm.export.options import ExportOptions
 
-    found = library.cached(marks)
-    records = [found[rid] for rid in marks if rid in found]
-    if not records:
-        raise ValueError("none of the marked references is in the cache")
-    state = library.state
-    keys = assign_keys(records, state.citekeys, library.settings.citekey_template)
-    keys = state.pin_citekeys(keys)
-    text = export_records(
-        records, request.fmt, keys=keys, include_abstract=request.include_abstract
+    options = ExportOptions(
+        include_abstract=request.include_abstract, journal=library.settings.journal
     )
-    write_output(text, str(request.path))
-    missing = len(marks) - len(records)
-    noun = "reference" if len(records) == 1 else "references"
+    job = flow.ExportJob(marks, fmt=request.fmt, output=str(request.path), options=options)
+    outcome = flow.export_cached(library, job)
+    if not outcome.written:
+        raise ValueError("none of the marked references is in the cache")
+    written, missing = len(outcome.written), len(outcome.missing)
+    noun = "reference" if written == 1 else "references"
     extra = f" ({missing} not in the cache were left out)" if missing else ""
-    return f"Wrote {len(records)} {noun} to {request.path}{extra}"
+    return f"Wrote {written} {noun} to {request.path}{extra}"
