@@ -41,17 +41,18 @@ def _has_browser() -> bool:
 
 
 def bibtex_entry(library: Library, record: Record) -> str | None:
-    """The record's BibTeX entry with its pinned citation key (pinned now if it had none)."""
-    from mscterm.export import export_records
-    from mscterm.export.citekeys import assign_keys
+    """The record's BibTeX entry as ``mscterm export`` writes it (the one export flow: its
+    pinned citation key, pinned now if it had none; the configured journal form)."""
+    from mscterm.export import flow
+    from mscterm.export.options import ExportOptions
 
+    options = ExportOptions(journal=library.settings.journal)
+    job = flow.ExportJob([record.id], fmt="bibtex", output=None, options=options)
     try:
-        state = library.state
-        keys = assign_keys([record], state.citekeys, library.settings.citekey_template)
-        keys = state.pin_citekeys(keys)
-        return export_records([record], "bibtex", keys=keys).strip()
-    except (OSError, ValueError, KeyError):
+        outcome = flow.export_cached(library, job)
+    except (flow.ExportError, OSError, ValueError):
         return None
+    return outcome.text.strip() if outcome.text else None
 
 
 class RecordActions:
