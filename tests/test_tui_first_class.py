@@ -393,3 +393,25 @@ async def test_11_pane_uses_the_configured_journal_form(
         main_screen(app).navigator.goto_id(FICTIONAL)
         await settle(pilot)
         assert "Journal of Fictional Stem Cell Research" in pane_text(app)
+
+
+async def test_6_slow_topic_shows_its_clock_and_escape_cancels_it(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    library = Library(settings)
+    preresolve(library, TOPIC)
+    eutils_server.set_search(topic_query(library, TOPIC), ["90000001"], count=1)
+    app = MscApp(library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)  # the overview's counts first
+        eutils_server.inject(Fault("slow", endpoint="esearch", delay=5.0))
+        await pilot.press("enter")
+        await pilot.pause(2.2)
+        status = status_text(app)
+        assert status.startswith("Loading Genetic stability") and "escape cancels" in status
+        await pilot.press("escape")
+        await pilot.pause()
+        assert status_text(app).startswith("Cancelled: Loading Genetic stability")
+        assert "expand again to load" in labels_under(tree_of(app), f"t:{TOPIC}/latest")[0]
