@@ -46,6 +46,10 @@ TOGGLE = Style.from_meta({"toggle": True})
 """The expand arrow's click target (what ``Tree`` itself puts on it)."""
 
 Node = TreeNode[NodeData]
+TYPICAL_ROW = 60
+"""Cells a reference's row is taken to need before it is first drawn."""
+SIGNS = 8
+"""Cells the signs before a row may take (mark, safety, decision, landmark)."""
 
 
 class TopicTree(Tree[NodeData]):
@@ -165,26 +169,11 @@ class TopicTree(Tree[NodeData]):
     def ensure_populated(self, node: Node) -> None:
         """Create the children a node shows before anything is fetched (cache/seed only)."""
         self.attach()
-        data = node.data
-        if isinstance(data, TopicData) and not data.populated:
-            data.populated = True
-            topic = self.source.find(data.topic_id)
-            if topic is None:
-                return
-            for rid in self.source.landmark_ids(topic.id):
-                self.add_record(node, rid, landmark=True)
-            for child in topic.children:
-                self._add_topic(node, child)
-            tree_lists.add_list(self, self._explorer, node, "latest", topic.id)
-        elif isinstance(data, ReviewData) and not data.populated:
-            data.populated = True
-            self.add_record(node, data.pmid)
-            for kind in ("references", "similar", "cited_by"):
-                tree_lists.add_list(self, self._explorer, node, kind, data.pmid)
-        elif isinstance(data, RecordData) and not data.populated and node.allow_expand:
-            data.populated = True
-            for kind in ("references", "similar", "cited_by"):
-                tree_lists.add_list(self, self._explorer, node, kind, data.rid)
+        tree_lists.populate(self, self._explorer, node)
+
+    def add_topic(self, parent: Node, topic: Topic) -> Node:
+        """A topic's node (its children are made when it is first opened)."""
+        return self._add_topic(parent, topic)
 
     # -- labels --------------------------------------------------------------------------------
     def _row(self, rid: str) -> Row:
@@ -215,6 +204,16 @@ class TopicTree(Tree[NodeData]):
             icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
             return Text.assemble((icon, base_style + TOGGLE), label)
         return Text.assemble(("", base_style), label)
+
+    def get_label_width(self, node: Node) -> int:
+        """A reference's width without drawing it: Tree asks for every line's width whenever
+        its lines are rebuilt (thousands of open nodes), and the tree never scrolls sideways,
+        so a row not drawn yet counts as a typical one instead of being read from the cache."""
+        data = node.data
+        if not isinstance(data, RecordData):
+            return super().get_label_width(node)
+        width = self._index.drawn_width(data.rid)
+        return (width if width is not None else TYPICAL_ROW) + SIGNS + 2
 
     def marks_changed(self, rids: Iterable[str]) -> None:
         """Repaint the lines showing these records (their mark changed)."""

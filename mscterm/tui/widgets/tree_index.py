@@ -76,6 +76,11 @@ class TreeIndex:
             row = self._rows[rid] = make(rid)
         return row
 
+    def drawn_width(self, rid: str) -> int | None:
+        """The cell width of the record's row if it was drawn already (None: not yet)."""
+        row = self._rows.get(rid)
+        return row.text.cell_len if row is not None else None
+
     def drop_rows(self, rids: Iterable[str] | None = None) -> None:
         """These records changed (None: all may have): their rows are made again."""
         if rids is None:

@@ -14,7 +14,16 @@ from textual.widgets.tree import TreeNode
 
 from mscterm.listing import arrange, describe
 from mscterm.tui.explorer import LOADED, LOADING, ListState
-from mscterm.tui.nodes import GROUP_TITLES, GroupData, MoreData, NodeData, NoteData
+from mscterm.tui.nodes import (
+    GROUP_TITLES,
+    GroupData,
+    MoreData,
+    NodeData,
+    NoteData,
+    RecordData,
+    ReviewData,
+    TopicData,
+)
 
 if TYPE_CHECKING:
     from mscterm.tui.explorer import Explorer
@@ -36,6 +45,35 @@ def list_label(lst: ListState, shown: int | None = None) -> Text:
     elif lst.total is not None:
         label.append(f" ({lst.total:,})", style="dim")
     return label
+
+
+LINKS = ("references", "similar", "cited_by")
+"""The lists under every record that has a PMID (and under the review)."""
+
+
+def populate(tree: TopicTree, explorer: Explorer, node: Node) -> None:
+    """The children a node shows before anything is fetched: a topic's landmarks, sub-topics
+    and latest list; the review's record and links; a record's links (cache/seed only)."""
+    data = node.data
+    if isinstance(data, TopicData) and not data.populated:
+        data.populated = True
+        topic = tree.source.find(data.topic_id)
+        if topic is None:
+            return
+        for rid in tree.source.landmark_ids(topic.id):
+            tree.add_record(node, rid, landmark=True)
+        for child in topic.children:
+            tree.add_topic(node, child)
+        add_list(tree, explorer, node, "latest", topic.id)
+    elif isinstance(data, ReviewData) and not data.populated:
+        data.populated = True
+        tree.add_record(node, data.pmid)
+        for kind in LINKS:
+            add_list(tree, explorer, node, kind, data.pmid)
+    elif isinstance(data, RecordData) and not data.populated and node.allow_expand:
+        data.populated = True
+        for kind in LINKS:
+            add_list(tree, explorer, node, kind, data.rid)
 
 
 def add_list(tree: TopicTree, explorer: Explorer, parent: Node, kind: str, owner: str) -> Node:
