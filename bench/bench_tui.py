@@ -257,7 +257,7 @@ def _answer_ms(tmux: TmuxSession, keys: tuple[str, ...], undo: tuple[str, ...]) 
     answered = _changed(tmux, keys, before)
     if undo:
         time.sleep(0.05)
-        for _ in range(3):
+        for _ in range(3 if "Escape" in undo else 1):  # a dialog that missed its escape
             tmux.send_keys(*undo)
             if "Escape" in undo:
                 time.sleep(0.4)  # or the next key would arrive as an escape sequence (alt+key)
@@ -267,7 +267,8 @@ def _answer_ms(tmux: TmuxSession, keys: tuple[str, ...], undo: tuple[str, ...]) 
 
 
 def _back(tmux: TmuxSession, before: str, wait: float = 3.0) -> bool:
-    """Whether the screen (text only: a cursor may blink) returns to ``before`` within ``wait``."""
+    """Whether the tree and the pane (text only, without the header, status line and footer,
+    which may tell what happened) return to ``before`` within ``wait``."""
     plain = _plain(before)
     deadline = time.perf_counter() + wait
     while time.perf_counter() < deadline:
@@ -280,9 +281,8 @@ def _back(tmux: TmuxSession, before: str, wait: float = 3.0) -> bool:
 def _plain(styled: str) -> str:
     import re
 
-    return "\n".join(
-        re.sub(r"\x1b\[[0-9;:]*[A-Za-z]", "", line).rstrip() for line in styled.split("\n")
-    )
+    rows = styled.split("\n")[1 : HEIGHT - 2]
+    return "\n".join(re.sub(r"\x1b\[[0-9;:]*[A-Za-z]", "", row).rstrip() for row in rows)
 
 
 def _changed(tmux: TmuxSession, keys: tuple[str, ...], before: str) -> float:

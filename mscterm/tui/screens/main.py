@@ -60,16 +60,18 @@ if TYPE_CHECKING:
 class MainScreen(Screen[None]):
     """Tree + pane + header/status/footer, and the parts that drive them."""
 
+    # The footer shows the keys a newcomer needs first (? lists them all); fewer footer keys
+    # also make a focus change (tab) cheaper: the footer is rebuilt on each.
     BINDINGS = [  # noqa: RUF012
         Binding("question_mark", "help", "Help"),
         Binding("e", "export", "Export"),
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
-        Binding("s", "related('similar')", "Similar"),
-        Binding("c", "related('cited_by')", "Cited by"),
-        Binding("y", "record('copy')", "Copy"),
-        Binding("o", "record('open')", "Open"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("s", "related('similar')", "Similar", show=False),
+        Binding("c", "related('cited_by')", "Cited by", show=False),
+        Binding("y", "record('copy')", "Copy", show=False),
+        Binding("o", "record('open')", "Open", show=False),
+        Binding("r", "refresh", "Refresh", show=False),
         Binding("space", "record('mark')", "Mark", show=False),
         Binding("A", "record('mark_all')", "Mark all", show=False),
         Binding("M", "record('marked_view')", "Marked"),
