@@ -316,10 +316,11 @@ def test_marks_and_cursor_persist(tmp_path: Path, server: EUtilsServer, expected
         assert row is not None and "●" not in row
         assert "marked" not in header(tmux.last_screen)
         tmux.send_keys("Space")
-        screen = tmux.wait_for(
+        tmux.wait_for(
             lambda s: "●" in (row_with(s, target.short_citation) or ""), WAIT, message="mark"
         )
-        assert re.search(r"\b1 marked", header(screen)), header(screen)
+        # The header follows in the same burst of screen updates (the row is drawn first).
+        tmux.wait_for(lambda s: re.search(r"\b1 marked", header(s)) is not None, WAIT)
         quit_app(tmux)
 
     with mscterm(env) as tmux:

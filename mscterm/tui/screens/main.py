@@ -274,8 +274,8 @@ class MainScreen(Screen[None]):
     def _marks_changed(self, changed: set[str]) -> None:
         """The shared marks changed (tree, hit list, Marked view): persist, repaint, say so."""
         self.topic_tree.marks_changed(changed)
+        self.report.header()  # on screen first, then on disk
         self.session.save_marks()
-        self.report.header()
         self.view.refresh(changed)
 
     # -- from the workers ----------------------------------------------------------------------
