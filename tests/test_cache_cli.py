@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import mscterm.library as library_mod
+import mscterm.library.facade as library_mod
 from mscterm.cli import main
 from mscterm.model import Record
 from mscterm.state import UserState

@@ -439,7 +439,7 @@ async def test_counting_topics_never_creates_a_cache(offline_settings: Settings)
 
 
 def test_a_record_stored_while_membership_builds_is_not_lost(offline_settings: Settings):
-    from mscterm.membership import LazyMembership
+    from mscterm.library.membership import LazyMembership
 
     topics = Library(offline_settings).topics
     arrived = make_record(3, title="Cryopreservation of mesenchymal stromal cells.")

@@ -2,7 +2,7 @@
 
 Records are filed under their topics when they are stored (one ``meta`` token per topic), so a
 topic's members and sizes are posting-list reads, current for every process on the cache. The
-full pass (:class:`~mscterm.membership.Membership`) is the reference the index must equal.
+full pass (:class:`~mscterm.library.membership.Membership`) is the reference the index must equal.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from mscterm.config import Settings
 from mscterm.library import Library
-from mscterm.membership import (
+from mscterm.library.membership import (
     IndexedMembership,
     LazyMembership,
     Membership,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-import mscterm.library as library_mod
+import mscterm.library.facade as library_mod
 from mscterm.cli import main
 from mscterm.model import AbstractSection
 from mscterm.store import RecordStore, SnapshotError, StoreError

@@ -11,7 +11,7 @@ import pytest
 import mscterm.ncbi.client as client_mod
 from mscterm.cli import main
 from mscterm.config import Settings
-from mscterm.localsearch import LocalSearch
+from mscterm.library.localsearch import LocalSearch
 from mscterm.model import AbstractSection, Author, Record
 from mscterm.results import LocalHits
 from mscterm.store import RecordStore

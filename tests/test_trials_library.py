@@ -157,7 +157,7 @@ async def test_topic_trials_newest_first_with_the_registrys_count(
 async def test_a_topic_list_is_kept_a_day_and_refreshed_after(
     settings: Settings, ctgov_server: CTGovServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mscterm.trials as trials_module
+    import mscterm.library.trials as trials_module
 
     async with _library(settings, ctgov_server, tmp_path) as lib:
         await lib.topic_trials(ALL_TEN)
@@ -174,7 +174,7 @@ async def test_a_topic_list_is_kept_a_day_and_refreshed_after(
 async def test_offline_a_kept_list_is_shown_however_old(
     settings: Settings, ctgov_server: CTGovServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mscterm.trials as trials_module
+    import mscterm.library.trials as trials_module
 
     async with _library(settings, ctgov_server, tmp_path) as lib:
         fresh = await lib.topic_trials(ALL_TEN)

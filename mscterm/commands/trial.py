@@ -15,10 +15,10 @@ from mscterm.commands._common import exit_code, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
 from mscterm.library import Library
+from mscterm.library.trials import is_complete
 from mscterm.model import BadIdError, Trial, parse_trial_id
 from mscterm.results import FetchedTrials
 from mscterm.textsafe import json_text
-from mscterm.trials import is_complete
 
 
 def parse_trial_ids(raw: list[str]) -> list[str] | None:

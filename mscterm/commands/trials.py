@@ -18,10 +18,10 @@ from mscterm.commands.search import fit
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
 from mscterm.library import Library
+from mscterm.library.trials import parse_statuses
 from mscterm.model import Trial, TrialsQuery
 from mscterm.results import Answer, Problem, TrialList
 from mscterm.textsafe import json_text, one_line
-from mscterm.trials import parse_statuses
 from mscterm.trialstats import LINKING_REFERENCE_TYPES, has_posted_results
 
 MAX_QUERY_CHARS = 2000

@@ -7,8 +7,7 @@ service can be tested on any object with these methods, and a Library change is 
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mscterm.model import PMID_RE, Record, is_trial_id
 from mscterm.screening.decisions import Snapshot
@@ -76,15 +75,10 @@ class LibrarySource:
         return record_snapshot(record, self._topics_of(record, rid))
 
     def _trial_snapshot(self, nct: str) -> Snapshot | None:
-        # A registered trial as cached (no network): the Library's own getter when it has one,
-        # else the store's.
-        lookup = getattr(self.library, "cached_trial", None) or getattr(
-            self.library.store, "get_trial", None
-        )
-        trial: Any = lookup(nct) if callable(lookup) else None
+        trial = self.library.cached_trial(nct)  # as cached: no network
         if trial is None:
             return None
-        start = str(getattr(trial, "start_date", "") or "")[:4]
+        start = (trial.start_date or "")[:4]
         return Snapshot(title=str(trial.title or ""), year=int(start) if start.isdigit() else None)
 
     def resolved(self, rid: str) -> str | None:
@@ -104,36 +98,15 @@ class LibrarySource:
             return self.library.topics.all_landmark_ids()
         return self.library.topics.landmark_ids(topic_id)
 
-    def _known_pubmed_count(self, topic_id: str) -> int | None:
-        known = getattr(self.library, "known_topic_count", None)
-        if callable(known):
-            value = known(topic_id)
-            return value if isinstance(value, int) else None
-        # The Library caches a topic's esearch count for a day under the day's key.
-        topic = self.library.topics.get(topic_id)
-        if topic is None:
-            return None
-        today = dt.date.today()
-        for day in (today, today - dt.timedelta(days=1)):
-            value = self.library.store.get_result(f"count:{day:%Y/%m/%d}:{topic.query}")
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
-        return None
-
     def identified(self, topic_id: str | None) -> int:
         if topic_id is None:
             seed = {rec.id for rec in self.library.store.seed_records()}
             return len(set(self.library.store.ids()) | seed)
-        count = self._known_pubmed_count(topic_id)
+        count = self.library.known_topic_count(topic_id)
         if count is not None:
             return count
         size = self.library.topic_sizes().value.get(topic_id)  # counts, not a list of members
         return size.total if size is not None else 0
 
     def registered(self, topic_id: str | None) -> int:
-        known = getattr(self.library, "known_topic_trial_count", None)
-        if callable(known):
-            value = known(topic_id)
-            if isinstance(value, int) and not isinstance(value, bool):
-                return value
-        return 0
+        return self.library.topic_trial_count(topic_id) or 0

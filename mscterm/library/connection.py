@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from mscterm.config import Settings
-from mscterm.failures import OFFLINE_SENTENCE, Failure, classify
+from mscterm.library.failures import OFFLINE_SENTENCE, Failure, classify
 from mscterm.ncbi.errors import OfflineError
 from mscterm.net.errors import OfflineError as ServiceOffline
 from mscterm.results import Answer, LibraryStatus, Problem

@@ -1,4 +1,4 @@
-"""The one facade between the user interfaces (CLI, TUI) and the data (cache, seed, services).
+"""The Library: the one facade between the user interfaces (CLI, TUI) and the data.
 
 Callers ask for records, links, searches, topic facts, registered trials and cache upkeep; the
 Library answers from the store when it can and goes to the E-utilities (or ClinicalTrials.gov)
@@ -6,8 +6,8 @@ only for what is missing, storing what arrives before handing it back. Every cal
 touch the network or write the cache returns a result object (:mod:`mscterm.results`) instead
 of raising: what is known is always returned, with one plain sentence and a
 :class:`~mscterm.results.Problem` saying what could not be done. Online/offline lives in one
-place (:class:`~mscterm.connection.Connection`). Nothing heavy is imported until it is needed,
-so ``lookup`` and ``trial`` on a warm cache stay light.
+place (:class:`~mscterm.library.connection.Connection`). Nothing heavy is imported until it is
+needed, so ``lookup`` and ``trial`` on a warm cache stay light.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, TypeVar
 
 from mscterm.config import Settings
-from mscterm.connection import Connection, Listener
-from mscterm.failures import storage_failure
-from mscterm.housekeeping import CacheUpkeep
-from mscterm.localsearch import LocalSearch
-from mscterm.membership import LabelSource, LazyMembership
+from mscterm.library.connection import Connection, Listener
+from mscterm.library.failures import storage_failure as _storage
+from mscterm.library.housekeeping import CacheUpkeep
+from mscterm.library.localsearch import LocalSearch
+from mscterm.library.membership import LabelSource, LazyMembership
+from mscterm.library.pubmed import PubMed
+from mscterm.library.trialpubs import NAMING_MAX, TrialRegistry
 from mscterm.model import Record
-from mscterm.pubmed import LINKNAMES, PubMed
 from mscterm.resources import seed_records_path
 from mscterm.results import (
     Answer,
@@ -39,7 +40,6 @@ from mscterm.results import (
     TopicCounts,
     TopicSize,
 )
-from mscterm.trialpubs import NAMING_MAX, TrialRegistry
 
 if TYPE_CHECKING:
     from mscterm.ctgov.client import CTGovClient
@@ -49,17 +49,12 @@ if TYPE_CHECKING:
     from mscterm.store import RecordStore
     from mscterm.topics import Topic, TopicMap
 
-__all__ = ["LINKNAMES", "Fetched", "Library", "TopicCounts"]
-
 ProgressCallback = Callable[[int, int], None]
 T = TypeVar("T")
 
 
-def _today() -> str:
-    return _dt.date.today().strftime("%Y/%m/%d")
-
-
-_storage = storage_failure
+def _today(days_ago: int = 0) -> str:
+    return (_dt.date.today() - _dt.timedelta(days=days_ago)).strftime("%Y/%m/%d")
 
 
 class Library:
@@ -84,7 +79,7 @@ class Library:
         self._upkeep = CacheUpkeep(
             lambda: self.store, lambda: self.topics, self._members, self._connection.changed
         )
-        # Registered trials (mscterm.trials, mscterm.trialpubs): ``registry`` answers every
+        # Registered trials (library.trials, library.trialpubs): ``registry`` answers every
         # trial question; those the UIs ask most are bound here under the Library's names.
         self.registry = TrialRegistry(
             lambda: self.store, self._connection, lambda: self.topics, records=self.records,
@@ -95,7 +90,6 @@ class Library:
         self.cached_trial = self.registry.cached_trial
         self.topic_trials = self.registry.topic_trials
         self.topic_trial_count = self.registry.topic_trial_count
-        self.known_topic_trial_count = self.registry.topic_trial_count  # screening's name
         self.trial_publications = self.registry.publications
 
     # -- online/offline, and telling the UI ----------------------------------------------------
@@ -246,7 +240,7 @@ class Library:
         refresh: bool = False,
     ) -> Fetched:
         """Records for ``rids``: cached at once, the rest fetched in batches (and resolved)."""
-        from mscterm.fetching import fetch_records
+        from mscterm.library.fetching import fetch_records
 
         return await fetch_records(
             lambda: self.store, self._connection, rids, progress=progress, refresh=refresh,
@@ -333,6 +327,10 @@ class Library:
             query, retstart=retstart, retmax=retmax, sort="pub_date", refresh=refresh
         )
 
+    def known_topic_count(self, topic_id: str) -> int | None:
+        """The topic's PubMed count if it was fetched today or yesterday (no network)."""
+        return self._pubmed.known_count(self._topic(topic_id).query, _today(), _today(1))
+
     async def topic_counts(self, topic_id: str, *, refresh: bool = False) -> TopicCounts:
         """The one counter's numbers, and PubMed's: two esearch counts, kept a day.
 
@@ -374,11 +372,7 @@ class Library:
     # -- the cache -----------------------------------------------------------------------------
     def cache_counts(self) -> Answer[CacheCounts]:
         """What is browsable offline: shipped seed records and records stored on disk."""
-        try:
-            counts = CacheCounts(len(self.store.seed_records()), self.store.count())
-        except OSError as exc:
-            return self._connection.answer(CacheCounts(0, 0), _storage(exc))
-        return self._connection.answer(counts)
+        return self._stamp(self._upkeep.counts())
 
     def cache_stats(self) -> Answer[CacheStats]:
         """Counts, size, age and paths of the cache, and its records per top-level topic."""

@@ -1,9 +1,10 @@
 """Registered trials for the Library: by NCT id, a topic's list, its count, and its papers.
 
-The cache first, ClinicalTrials.gov for the rest (through :class:`~mscterm.connection.Connection`,
-which also says whether mscterm is online): trials are kept by NCT id without expiry (the store
-versions them with ``TRIAL_SCHEMA_VERSION``), a topic's list of NCT ids with the day it was
-fetched, so that it is refreshed after a day online and still shown offline however old.
+The cache first, ClinicalTrials.gov for the rest (through
+:class:`~mscterm.library.connection.Connection`, which also says whether mscterm is online):
+trials are kept by NCT id without expiry (the store versions them with
+``TRIAL_SCHEMA_VERSION``), a topic's list of NCT ids with the day it was fetched, so that it is
+refreshed after a day online and still shown offline however old.
 A list arrives with the summary fields only (``SUMMARY_FIELDS``: everything but adverse
 events), so storing it never drops the adverse events of a trial fetched whole before.
 Nothing here raises for a network or storage failure: every answer is a result object.
@@ -18,12 +19,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mscterm.failures import Failure
+from mscterm.library.failures import Failure
 from mscterm.model import NCT_RE, TRIAL_SCHEMA_VERSION, Trial, TrialsQuery
 from mscterm.results import Answer, FetchedTrials, Problem, TrialList
 
 if TYPE_CHECKING:
-    from mscterm.connection import Connection
+    from mscterm.library.connection import Connection
     from mscterm.store import RecordStore
     from mscterm.topics import Topic, TopicMap
 
@@ -92,7 +93,7 @@ def list_key(query: TrialsQuery, status: Sequence[str] = ()) -> str:
 
 class TrialService:
     """Trials, topic lists, counts and warm-ups; the publications live in
-    :mod:`mscterm.trialpubs`."""
+    :mod:`mscterm.library.trialpubs`."""
 
     def __init__(
         self,

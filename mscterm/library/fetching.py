@@ -1,8 +1,8 @@
 """Records for a list of ids: the cache first, the rest fetched in efetch batches and stored.
 
 Seed (citation-level) records with a PMID are upgraded to full PubMed records when online;
-``doi:``/``cite:`` ids are resolved to PMIDs first (:mod:`mscterm.resolution`), all in the same
-efetch batches. Each batch is stored as it arrives, so a failure part-way keeps what came
+``doi:``/``cite:`` ids are resolved to PMIDs first (:mod:`mscterm.library.resolution`), all in
+the same efetch batches. Each batch is stored as it arrives, so a failure part-way keeps what came
 before it; the failure itself becomes the answer's sentence and problem.
 """
 
@@ -15,7 +15,7 @@ from mscterm.model import PMID_RE, Record
 from mscterm.results import Fetched
 
 if TYPE_CHECKING:
-    from mscterm.connection import Connection
+    from mscterm.library.connection import Connection
     from mscterm.store import RecordStore
 
 ProgressCallback = Callable[[int, int], None]
@@ -83,7 +83,7 @@ def _plan(
     store: RecordStore, wanted: list[str], have: dict[str, Record], refresh: bool
 ) -> tuple[list[str], list[str]]:
     """(PMIDs to fetch, doi:/cite: ids to resolve first)."""
-    from mscterm.resolution import needs_resolution
+    from mscterm.library.resolution import needs_resolution
 
     def full(rid: str) -> bool:
         return rid in have and have[rid].is_full
@@ -115,7 +115,7 @@ async def _fetch(
     on_batch: Callable[[list[Record]], None],
 ) -> None:
     """Resolve, fetch in one run of batches, then note what is missing and settle resolutions."""
-    from mscterm.resolution import Resolution, find_pmids, settle
+    from mscterm.library.resolution import Resolution, find_pmids, settle
 
     client = connection.client()
     resolution = await find_pmids(client, store, unresolved) if unresolved else Resolution()

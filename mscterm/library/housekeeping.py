@@ -17,10 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, TypeVar
 
-from mscterm.failures import storage_failure, storage_sentence
+from mscterm.library.failures import storage_failure, storage_sentence
 from mscterm.results import (
     Answer,
     CacheCheck,
+    CacheCounts,
     CacheFinding,
     CacheStats,
     ImportCounts,
@@ -29,7 +30,7 @@ from mscterm.results import (
 )
 
 if TYPE_CHECKING:
-    from mscterm.membership import LazyMembership
+    from mscterm.library.membership import LazyMembership
     from mscterm.store import RecordStore
     from mscterm.topics import TopicMap
 
@@ -187,6 +188,17 @@ class CacheUpkeep:
         """The one topic counter for each top-level topic."""
         members = self._members.get()
         return [(t.id, t.title, members.size(t.id)) for t in self._topics().roots]
+
+    def counts(self) -> Answer[CacheCounts]:
+        """Shipped seed records and records stored on disk (what is browsable offline)."""
+
+        def count(store: RecordStore) -> Answer[CacheCounts]:
+            try:
+                return Answer(CacheCounts(len(store.seed_records()), store.count()))
+            except OSError as exc:
+                return _storage(exc, CacheCounts(0, 0))
+
+        return self._run(count, CacheCounts(0, 0))
 
     def stats(self) -> Answer[CacheStats]:
         return self._run(lambda s: stats(s, self._root_sizes), CacheStats())

@@ -14,12 +14,12 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from mscterm.library.trials import TrialService
 from mscterm.model import Record
 from mscterm.results import Answer, Fetched, SearchPage, TrialPublications
-from mscterm.trials import TrialService
 
 if TYPE_CHECKING:
-    from mscterm.connection import Connection
+    from mscterm.library.connection import Connection
     from mscterm.store import RecordStore
     from mscterm.topics import TopicMap
     from mscterm.trialstats import PublicationGap

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mscterm.failures import storage_failure
+from mscterm.library.failures import storage_failure
 from mscterm.model import PMID_RE
 from mscterm.results import Answer, LocalHits, Problem
 

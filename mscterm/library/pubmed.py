@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from mscterm.failures import Failure
+from mscterm.library.failures import Failure
 from mscterm.results import Answer, Problem, SearchPage
 
 if TYPE_CHECKING:
-    from mscterm.connection import Connection
+    from mscterm.library.connection import Connection
     from mscterm.store import RecordStore
 
 LINKNAMES = {
@@ -139,6 +139,14 @@ class PubMed:
         except Exception as exc:
             failure = self._connection.failure(exc)
         return self._connection.answer((total, new), failure)
+
+    def known_count(self, query: str, today: str, yesterday: str) -> int | None:
+        """PubMed's count for ``query`` as kept today or yesterday (no network), else None."""
+        for day in (today, yesterday):
+            value = self._kept(f"count:{day}:{query}")
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+        return None
 
 
 def _page(kept: dict[str, Any]) -> SearchPage | None:
