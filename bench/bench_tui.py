@@ -6,6 +6,10 @@
   same run, alternating the two; budget: the median ratio ≤ 1.3 ×.
 * **Memory** with 10,000 cached records: VmRSS of the mscterm process after its first frame and
   a few expanded topics (offline, so only the cache is exercised); budget ≤ 150 MB.
+* **Every key** with 10,000 cached records and 2,000 nodes expanded: in tmux, the time from
+  sending a key until the captured screen changed (the real app, its lists filled from the cache
+  after the first frame: ``--serve-keys``), median of 20 presses of each key (each followed by
+  its undo, untimed); budget ≤ 100 ms each.
 
 Each launch waits in ``sh -c 'read'`` inside an already running pane; the clock starts when
 Enter is sent, so tmux's own start-up is not measured, only the program's. Both programs run
@@ -187,13 +191,165 @@ def memory_rows(records: int = 10_000, settle: float = 2.0) -> list[dict[str, An
     ]
 
 
+KEY_BUDGET_MS = 100.0
+PRESSES = 20
+NODES = 2_000
+KEYS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    # (name, keys timed, keys that undo them, untimed), as tmux names them; the cursor starts
+    # on a record of a 200-record list (S and F arrange that list)
+    ("j", ("j",), ()),
+    ("k", ("k",), ()),
+    ("space", ("Space",), ()),
+    ("l / h", ("l",), ("h",)),
+    ("S", ("S",), ()),
+    ("F", ("F",), ("Escape",)),
+    ("y", ("y",), ("Escape",)),
+    ("> / <", (">",), ("<",)),
+    ("tab", ("Tab",), ("Tab",)),
+    ("?", ("?",), ("Escape",)),
+    ("/", ("/",), ("Escape",)),
+    ("M", ("M",), ("Escape",)),
+    ("f", ("f",), ("Escape",)),
+    ("G", ("G",), ("g",)),
+    ("g", ("g",), ("G",)),  # timed from the bottom: G is sent first (untimed)
+]
+"""Keys a person presses in the explorer; each timed press is followed by its undo."""
+
+
+def open_many(app: Any, nodes: int = NODES) -> None:
+    """Expand every top-level topic with a "Latest on PubMed" list of cached records, as loaded
+    lists would show them, until about ``nodes`` nodes are open."""
+    from mscterm.tui.explorer import latest_key
+
+    main = app.main
+    main.complete_startup()
+    library, tree, explorer = app.library, main.topic_tree, main.explorer
+    ids = [str(90_000_001 + n) for n in range(10_000)]
+    roots = library.topics.roots
+    per = nodes // len(roots) + 1
+    for i, topic in enumerate(roots):
+        node = tree.node_by_key(f"t:{topic.id}")
+        tree.ensure_populated(node)
+        node.expand()
+        lst = explorer.lists[latest_key(topic.id)]
+        explorer.fill(lst.key, ids[i * per : (i + 1) * per], len(ids))
+        tree.show_list(lst, [])
+        tree.node_by_key(lst.key).expand()
+    tree.select_key(f"{latest_key(roots[0].id)}/{ids[5]}")
+
+
+def serve_keys() -> None:
+    """``python -m bench.bench_tui --serve-keys``: the real app (settings from the environment)
+    with :func:`open_many` applied after its first frame, for the tmux key timings."""
+    from mscterm.config import load_settings
+    from mscterm.library import Library
+    from mscterm.tui.app import MscApp
+
+    app = MscApp(Library(load_settings()))
+    app.call_later(lambda: app.call_after_refresh(open_many, app))
+    app.run()
+
+
+def _answer_ms(tmux: TmuxSession, keys: tuple[str, ...], undo: tuple[str, ...]) -> float:
+    """Milliseconds from sending ``keys`` until the captured screen differs from before; then
+    ``undo`` is sent (untimed) until the screen is back where it was (a dialog closed)."""
+    before = tmux.capture(styles=True)
+    answered = _changed(tmux, keys, before)
+    if undo:
+        time.sleep(0.05)
+        for _ in range(3 if "Escape" in undo else 1):  # a dialog that missed its escape
+            tmux.send_keys(*undo)
+            if "Escape" in undo:
+                time.sleep(0.4)  # or the next key would arrive as an escape sequence (alt+key)
+            if _back(tmux, before):
+                break
+    return answered
+
+
+def _back(tmux: TmuxSession, before: str, wait: float = 3.0) -> bool:
+    """Whether the tree and the pane (text only, without the header, status line and footer,
+    which may tell what happened) return to ``before`` within ``wait``."""
+    plain = _plain(before)
+    deadline = time.perf_counter() + wait
+    while time.perf_counter() < deadline:
+        if _plain(tmux.capture()) == plain:
+            return True
+        time.sleep(POLL)
+    return False
+
+
+def _plain(styled: str) -> str:
+    import re
+
+    rows = styled.split("\n")[1 : HEIGHT - 2]
+    return "\n".join(re.sub(r"\x1b\[[0-9;:]*[A-Za-z]", "", row).rstrip() for row in rows)
+
+
+def _changed(tmux: TmuxSession, keys: tuple[str, ...], before: str) -> float:
+    start = time.perf_counter()
+    tmux.send_keys(*keys)
+    while True:
+        screen = tmux.capture(styles=True)
+        elapsed = time.perf_counter() - start
+        if screen != before:
+            return elapsed * 1000
+        if elapsed > TIMEOUT:
+            raise RuntimeError(f"{keys}: the screen did not change in {TIMEOUT:g} s")
+        time.sleep(POLL / 5)
+
+
+def key_rows() -> list[dict[str, Any]]:
+    """Median screen answer of each key in tmux: 10,000 cached records, 2,000 nodes open."""
+    with tempfile.TemporaryDirectory(prefix="mscterm-bench-keys-") as name:
+        tmp = Path(name)
+        cache = tmp / "cache"
+        warm_cache(cache, 10_000, index=True)
+        env = _env(tmp, cache, offline=True)
+        argv = [PYTHON, "-m", "bench.bench_tui", "--serve-keys"]
+        latencies: dict[str, float] = {}
+        with _session(argv, env) as tmux:
+            tmux.wait_for("READY", TIMEOUT)
+            tmux.send_keys("Enter")
+            tmux.wait_for(lambda s: "Latest on PubMed (10,000" in s, TIMEOUT)
+            time.sleep(1.0)  # the start-up's own work done
+            baseline = tmux.capture()
+            for name, keys, undo in KEYS:
+                samples = []
+                for _ in range(PRESSES):
+                    if name == "g":
+                        tmux.send_keys("G")
+                        time.sleep(0.3)
+                    samples.append(_answer_ms(tmux, keys, undo if name != "g" else ()))
+                    time.sleep(0.1)  # let the screen settle before the next press
+                latencies[name] = statistics.median(samples)
+            shown = baseline.count("\n")
+    worst = max(latencies, key=latencies.__getitem__)
+    detail = ", ".join(f"{k} {v:.0f}" for k, v in latencies.items())
+    return [
+        row(
+            f"TUI keys, 10,000 cached records, {NODES:,} nodes open (tmux {WIDTH}×{HEIGHT}, "
+            f"median of {PRESSES} presses each, until the screen changed)",
+            f"≤ {KEY_BUDGET_MS:.0f} ms every key",
+            f"slowest {worst} {latencies[worst]:.0f} ms ({detail} ms)",
+            latencies[worst] <= KEY_BUDGET_MS and shown > 0,
+        )
+    ]
+
+
 def run() -> list[dict[str, Any]]:
     """Rows for bench/RESULTS.md."""
     if tmux_path() is None:
         return [row("TUI first frame / memory", "", "not measured: tmux is not installed", False)]
-    return first_frame_rows() + memory_rows()
+    return first_frame_rows() + memory_rows() + key_rows()
 
 
 if __name__ == "__main__":
-    for r in run():
+    import sys
+
+    if sys.argv[1:] == ["--serve-keys"]:
+        serve_keys()
+        raise SystemExit(0)
+    chosen = {"frame": first_frame_rows, "memory": memory_rows, "keys": key_rows}
+    rows = [r for name in sys.argv[1:] for r in chosen[name]()] if sys.argv[1:] else run()
+    for r in rows:
         print(f"| {r['what']} | {r['budget']} | {r['measured']} | {'✓' if r['ok'] else '✗'} |")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -285,7 +286,7 @@ def test_move_expand_and_read(tmp_path: Path, server: EUtilsServer, expected: Ex
         tmux.send_keys("Enter")
         newest = max(fictional_records(), key=lambda r: (r.year or 0, r.month or 0))
         tmux.wait_for(
-            lambda s: row_with(s, newest.short_citation, 22) is not None,
+            lambda s: row_with(s, newest.short_citation, 18) is not None,
             WAIT,
             message="fictional records under Latest on PubMed",
         )
@@ -315,10 +316,11 @@ def test_marks_and_cursor_persist(tmp_path: Path, server: EUtilsServer, expected
         assert row is not None and "●" not in row
         assert "marked" not in header(tmux.last_screen)
         tmux.send_keys("Space")
-        screen = tmux.wait_for(
+        tmux.wait_for(
             lambda s: "●" in (row_with(s, target.short_citation) or ""), WAIT, message="mark"
         )
-        assert re.search(r"\b1 marked", header(screen)), header(screen)
+        # The header follows in the same burst of screen updates (the row is drawn first).
+        tmux.wait_for(lambda s: re.search(r"\b1 marked", header(s)) is not None, WAIT)
         quit_app(tmux)
 
     with mscterm(env) as tmux:
@@ -394,3 +396,89 @@ def test_q_exits_zero_and_restores_terminal(
         screen = quit_app(tmux)
         assert topic_titles_visible(screen, roots) == 0, screen
         assert "mscterm" not in header(screen)
+
+
+# -- issue 15: safety first, every record first-class (80×24) -----------------------------------
+SEMAGLUTIDE = "29915538"
+"""A real PubMed record (a 2018 semaglutide trial report) in the shared NCBI samples
+(``efetch_pubmed_xml_2024_bold_sup_in_abstract.xml``), served by the stand-in."""
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The real ``mscterm`` command line, in the same sealed environment as the TUI."""
+    return subprocess.run(
+        [sys.executable, "-m", "mscterm", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_rubio_row_keeps_its_retraction_mark_at_80x24(
+    tmp_path: Path, server: EUtilsServer, expected: Expected
+) -> None:
+    """The retracted 2005 landmark's row starts with its safety mark, whatever is cut."""
+    rubio = expected.seed.get("15833829")
+    assert rubio is not None and rubio.retracted
+    topic = expected.first_topic
+    with mscterm(app_env(tmp_path, server.url, offline=True), 80, 24) as tmux:
+        tmux.wait_for(topic.title[:20], WAIT)
+        tmux.send_keys("j", "l")
+        screen = tmux.wait_for(lambda s: row_with(s, "Rubio et al.") is not None, WAIT)
+        row = row_with(screen, "Rubio et al.")
+        assert row is not None and "⚠" in row, screen
+        assert row.index("⚠") < row.index("Rubio")  # before the name: never cut first
+        quit_app(tmux)
+
+
+def test_local_search_mark_then_export_marked(tmp_path: Path, samples_dir: Path) -> None:
+    """``/ semaglutide``, Enter, ``space``, q; then ``mscterm export --marked`` has the record.
+
+    The record reaches the cache the way a user's would: ``mscterm fetch`` from the stand-in,
+    which serves the real recorded PubMed answer.
+    """
+    require_tmux()
+    with EUtilsServer(samples_dir=samples_dir) as srv:
+        env = app_env(tmp_path, srv.url)
+        fetched = run_cli(env, "fetch", SEMAGLUTIDE)
+        assert fetched.returncode == 0, fetched.stderr
+        with mscterm(app_env(tmp_path, srv.url, offline=True), 80, 24) as tmux:
+            tmux.wait_for("Review", WAIT)
+            tmux.send_keys("/")
+            tmux.wait_for("Search the local cache", WAIT)
+            tmux.type_text("semaglutide")
+            tmux.wait_for(lambda s: "Semaglutide" in s or "semaglutide" in s.lower(), WAIT)
+            tmux.send_keys("Enter", "Space")
+            tmux.wait_for(lambda s: "1 marked" in s, WAIT, message="the hit marked")
+            tmux.send_keys("Escape")
+            tmux.wait_for(lambda s: "1 marked" in header(s), WAIT)
+            quit_app(tmux)
+        out = tmp_path / "marked.bib"
+        done = run_cli(env, "export", "--marked", "-o", str(out))
+        assert done.returncode == 0, done.stderr
+        assert f"pmid = {{{SEMAGLUTIDE}}}" in out.read_text(encoding="utf-8")
+
+
+def test_goto_a_fictional_pmid_mark_and_export(tmp_path: Path, server: EUtilsServer) -> None:
+    """ctrl+p, go to a fictional PMID (fetched from the stand-in), ``space``: it is exported."""
+    pmid = "90000007"
+    record = next(r for r in fictional_records() if r.id == pmid)
+    env = app_env(tmp_path, server.url)
+    with mscterm(env, 80, 24) as tmux:
+        tmux.wait_for("Review", WAIT)
+        tmux.send_keys("C-p")
+        tmux.wait_for(lambda s: "Go to" in s or "Search" in s, WAIT, message="the palette")
+        tmux.type_text(pmid)
+        tmux.wait_for(f"Go to {pmid}", WAIT)
+        tmux.send_keys("Enter")
+        tmux.wait_for(lambda s: in_pane(s, record.title), WAIT, message="the record in the pane")
+        tmux.send_keys("Space")
+        tmux.wait_for(lambda s: "1 marked" in header(s), WAIT, message="the mark")
+        quit_app(tmux)
+    out = tmp_path / "marked.bib"
+    done = run_cli(env, "export", "--marked", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"pmid = {{{pmid}}}" in out.read_text(encoding="utf-8")

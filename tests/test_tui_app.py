@@ -162,9 +162,10 @@ async def test_navigation_j_k_enter_and_landmarks_first(offline_settings: Settin
         await settle(pilot)
         labels = labels_under(tree, f"t:{TOPIC}")
         landmarks = app.library.topics.landmark_ids(TOPIC)
-        assert all(label.startswith("★") for label in labels[: len(landmarks)])
+        assert all(label.lstrip("●⚠ ").startswith("★") for label in labels[: len(landmarks)])
         assert labels[-1].startswith("Latest on PubMed")
-        assert any("Rubio" in label and "RETRACTED" in label for label in labels)
+        # The retracted landmark carries the safety mark before everything else.
+        assert any(label.startswith("⚠ ★ Rubio") for label in labels)
         await pilot.press("j")
         assert isinstance(tree.cursor_node.data, RecordData)
         await pilot.press("k", "k")
@@ -526,8 +527,11 @@ async def test_network_failure_turns_the_header_offline(
         await pilot.press("enter")
         await settle(pilot)
         assert library.offline
-        assert "OFFLINE" in screen_text(app)
-        assert notifications(app)
+        text = screen_text(app)
+        assert "OFFLINE" in text
+        # Told once, calmly, on the status line (issue 15 item 4): no toast over the pane.
+        assert "Offline · r goes online and retries" in text
+        assert notifications(app) == []
 
 
 # -- hostile text --------------------------------------------------------------------------------
@@ -646,9 +650,17 @@ async def test_open_without_a_browser_shows_the_url(
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     app = MscApp(Library(offline_settings))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("o")  # the review: PubMed, PMC (it has a PMCID) and its DOI
+        await pilot.pause()
+        text = screen_text(app)
+        assert "PubMed" in text and "PMC" in text and "DOI" in text
+        await pilot.press("enter")  # PubMed, the first
         await pilot.pause()
         assert "https://pubmed.ncbi.nlm.nih.gov/22685475/" in notifications(app)
+        await pilot.press("o", "j", "enter")  # PMC
+        await pilot.pause()
+        assert "https://pmc.ncbi.nlm.nih.gov/articles/PMC3363282/" in notifications(app)
 
 
 async def test_export_dialog_writes_the_marked_references(
@@ -715,7 +727,7 @@ async def test_pubmed_search_pages_on_with_more(
             return [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
 
         assert len(prompts()) == 5 and prompts()[-1].startswith("more… (4 of 10")
-        assert "4 hits on PubMed (of 10)" in screen_text(app)
+        assert "4 shown of 10 on PubMed" in screen_text(app)
         await pilot.press("enter")  # to the hits
         hits.highlighted = 4
         await pilot.press("enter")  # "more…": the next page
@@ -726,7 +738,7 @@ async def test_pubmed_search_pages_on_with_more(
         await settle(pilot)
         assert len(prompts()) == 10 and not prompts()[-1].startswith("more")
         assert all("Fictus" in p for p in prompts())
-        assert "10 hits on PubMed (of 10)" in screen_text(app)
+        assert "10 hits on PubMed" in screen_text(app)
         await pilot.press("enter")  # a hit still opens its record
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
@@ -805,7 +817,7 @@ async def test_no_color_keeps_marks_and_badges_readable(
         await pilot.press("space")
         await settle(pilot)
         text = screen_text(app)
-        assert "● ★ Rubio" in text  # marks and landmarks are characters, not colours
+        assert "● ⚠ ★ Rubio" in text  # marks, safety and landmarks are characters, not colours
         assert "RETRACTED PUBLICATION" in text
 
 
@@ -823,7 +835,8 @@ async def test_resizing_keeps_the_layout(offline_settings: Settings):
 
 
 def test_evidence_mix_counts_each_record_once_in_design_order():
-    from mscterm.tui.overview import evidence_class, topic_stats
+    from mscterm.listing import evidence_class
+    from mscterm.tui.overview import topic_stats
 
     def rec(rid: str, types: list[str], year: int, retracted: bool = False) -> Record:
         return Record(id=rid, pmid=rid, publication_types=types, year=year, retracted=retracted)
@@ -921,10 +934,10 @@ async def test_marking_reads_nothing_and_the_row_shows_the_mark(
         tree = tree_of(app)
         tree.action_mark()  # what space does, before the screen hears of it
         assert reads == []
-        assert drawn(tree, tree.cursor_node).startswith("● ★ Rubio")
+        assert drawn(tree, tree.cursor_node).startswith("● ⚠ ★ Rubio")
         assert reads == []  # the row was drawn once already: only the mark is new
         await pilot.pause()
-        assert "● ★ Rubio" in screen_text(app)
+        assert "● ⚠ ★ Rubio" in screen_text(app)
 
 
 async def test_nodes_are_found_by_key_and_record_without_walking_the_tree(
@@ -949,4 +962,4 @@ async def test_nodes_are_found_by_key_and_record_without_walking_the_tree(
             tree.action_mark()
             tree.records_changed([RUBIO])
             await pilot.pause()
-            assert "● ★ Rubio" in screen_text(app)
+            assert "● ⚠ ★ Rubio" in screen_text(app)

@@ -178,3 +178,54 @@ def test_expanding_a_saved_key_counts_it_restored_until_the_restore_ends():
     position.active = True
     position.finish_restore()
     assert not position.active and position.restored == set()
+
+
+# -- what the session found, the row layout, long work -----------------------------------------
+def test_found_records_and_searches_come_newest_first_without_repeats():
+    explorer = Explorer()
+    assert explorer.found_record("90000001") and not explorer.found_record("90000001")
+    first = explorer.found_search("Search: tolar", ["90000002"], None)
+    assert first.total == 1 and first.state == LOADED and first.ids == ["90000002"]
+    explorer.found_record("90000003")
+    again = explorer.found_search("Search: tolar", ["90000004", "90000005"], 107)
+    assert again.key == first.key and again.ids == ["90000004", "90000005"] and again.total == 107
+    assert explorer.found == [("search", first.key), ("record", "90000003"), ("record", "90000001")]
+
+
+def test_the_record_shown_is_the_one_keys_act_on():
+    explorer = Explorer()
+    assert explorer.record is None
+    explorer.shown = ("record", "90000001")
+    assert explorer.record == "90000001"
+    explorer.shown = ("topic", "serum")
+    assert explorer.record is None
+
+
+def test_a_row_puts_every_signal_before_the_citation_and_fills_the_decision_slot():
+    from mscterm.tui.rows import record_label, record_row
+
+    concern = make_record(1, comments=[{"type": "ExpressionOfConcernIn", "pmid": "90000075"}])
+    row = record_row(concern, concern.id)
+    assert row.safety == "concern"
+    label = record_label(row, marked=True, landmark=True, decision="exclude").plain
+    assert label.startswith("● ⚠ − ★ Testperson 2011 · Fictional mesenchymal")
+    explorer = Explorer()
+    assert explorer.decision_of("90000001") is None  # empty until screening fills the slot
+    unknown = record_row(None, "90000009").text.plain
+    assert unknown == "PMID 90000009 (not fetched)"
+
+
+def test_long_work_shows_its_clock_and_try_only_after_a_second():
+    from mscterm.tui.activity import Activity
+
+    now = [100.0]
+    activity = Activity(clock=lambda: now[0])
+    assert activity.describe() is None
+    with activity.track("search-pubmed", "Searching PubMed"):
+        now[0] += 0.5
+        assert activity.describe() is None
+        now[0] += 2.0
+        activity.note_try(2, 5)
+        assert activity.describe() == "Searching PubMed… 2 s, try 2 of 5 · escape cancels"
+        assert activity.describe({"topic"}) is None
+    assert activity.describe() is None and activity.try_of is None

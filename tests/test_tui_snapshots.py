@@ -91,3 +91,35 @@ def test_marked_and_filtered(snap_compare, offline_settings: Settings, size: tup
 
     app = MscApp(Library(offline_settings))
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_hit_list_with_marks(snap_compare, offline_settings: Settings, size: tuple[int, int]):
+    """``/`` hits in DESIGN.md's row layout: a marked hit, the retracted one's ⚠, N shown."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"transformation", "enter")
+        await settle(pilot)
+        await pilot.press("space", "j", "j", "space")
+        await settle(pilot)
+
+    app = MscApp(Library(offline_settings))
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_marked_view(snap_compare, offline_settings: Settings, size: tuple[int, int]):
+    """``M``: the marked records (a topic's landmarks marked with ``A``), one unmarked."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("j", "A")
+        await settle(pilot)
+        await pilot.press("M")
+        await settle(pilot)
+        await pilot.press("j", "space")
+        await settle(pilot)
+
+    app = MscApp(Library(offline_settings))
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -176,3 +176,24 @@ async def test_the_export_answers_with_the_sentence_to_show(
     got = await answers_of(library, lambda loaders: loaders.export(request, ["90000099"]))
     assert len(got) == 1 and isinstance(got[0], msg.WorkFailed)
     assert got[0].sentence.startswith("Export failed: ")
+
+
+async def test_a_retry_of_the_http_layer_is_counted_as_a_try(
+    settings: Settings, eutils_server: EUtilsServer
+):
+    """The status line's "try 2 of N" comes from the HTTP layer's own retry log."""
+    from mscterm.tui.activity import Activity, listen
+
+    library = fast_library(settings)
+    activity = Activity()
+    stop = listen(activity)
+    try:
+        eutils_server.inject(Fault("500", endpoint="efetch", times=1))
+        with activity.track("pane", "Fetching PMID 90000001"):
+            fetched = await library.records(["90000001"])
+            seen = activity.try_of
+    finally:
+        stop()
+        await library.aclose()
+    assert fetched.ok and "90000001" in fetched.records
+    assert seen is not None and seen[0] == 2  # the second try answered

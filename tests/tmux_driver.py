@@ -200,9 +200,12 @@ class TmuxSession:
         self._run("send-keys", "-t", self.target, "-l", "--", text)
 
     # -- screen -------------------------------------------------------------------------------
-    def capture(self) -> str:
-        """The visible screen as plain text, one line per row (trailing blanks trimmed)."""
-        done = self._run("capture-pane", "-p", "-t", self.target, check=False)
+    def capture(self, *, styles: bool = False) -> str:
+        """The visible screen as plain text, one line per row (trailing blanks trimmed); with
+        ``styles``, with its colours and attributes as escape sequences (a focus change or a
+        highlight that moves shows only there)."""
+        flags = ["-p", "-e"] if styles else ["-p"]
+        done = self._run("capture-pane", *flags, "-t", self.target, check=False)
         if done.returncode != 0:
             raise TmuxError(f"capture-pane failed (did the program exit?): {done.stderr.strip()}")
         self.last_screen = done.stdout

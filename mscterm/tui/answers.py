@@ -14,14 +14,23 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from mscterm.model import Record
-    from mscterm.results import TopicCounts
+    from mscterm.results import LibraryStatus, TopicCounts
 
 
 @dataclass
 class CacheCounted(Message):
-    """The number of records in the disk cache (for the header)."""
+    """What is browsable offline (for the header): shipped seed records, fetched records."""
 
-    count: int
+    shipped: int
+    fetched: int
+
+
+@dataclass
+class StatusChanged(Message):
+    """The Library's status changed (online/offline, the cache's contents): posted from the
+    Library's listener, on whichever thread changed it."""
+
+    status: LibraryStatus
 
 
 @dataclass(slots=True)

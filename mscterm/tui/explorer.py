@@ -56,6 +56,14 @@ class ListState:
     every_id: list[str] | None = None
     generation: int = 0
     """Bumped by each load, so a late answer of an earlier load is recognised and dropped."""
+    title: str | None = None
+    """The list's own title (a search under "Found"); None: the kind's title."""
+    sort: str = "as listed"
+    """How ``S`` arranged it (:data:`mscterm.listing.SORTS`)."""
+    only: str = "all"
+    """What ``F`` keeps (a key of :data:`mscterm.listing.FILTERS`)."""
+    error: str | None = None
+    """Why the last load failed (named in the status line while the list is shown)."""
 
     @property
     def needs_load(self) -> bool:
@@ -139,7 +147,20 @@ class Explorer:
         self.counts: dict[str, TopicCounts] = {}
         """Topic id -> its PubMed counts, once they arrived."""
         self.shown: Shown = ("none", "")
+        """What the pane shows: the one thing every record key acts on (see :attr:`record`)."""
         self.position = Position()
+        self.found: list[tuple[str, str]] = []
+        """What this session found outside the curated tree, newest first: ``("record", id)``
+        opened by go-to or search, ``("search", list key)`` a search's hits."""
+        self.decision_of: Callable[[str], str | None] = _no_decision
+        """The screening decision of a record id (``include``/``exclude``/``maybe``), drawn in
+        every row's decision slot; screening replaces this."""
+
+    @property
+    def record(self) -> str | None:
+        """The id of the record the pane shows (None when it shows a topic, a list, a note)."""
+        kind, key = self.shown
+        return key if kind == "record" else None
 
     # -- lists -----------------------------------------------------------------------------------
     def list_for(self, key: str, kind: str, owner: str) -> ListState:
@@ -156,6 +177,8 @@ class Explorer:
             return None
         lst.state = state
         lst.note = note if state != LOADING else None
+        if state == LOADING:
+            lst.error = None
         return lst
 
     def begin(self, key: str) -> ListState | None:
@@ -248,6 +271,30 @@ class Explorer:
                         break
         return wanted
 
+    def found_record(self, rid: str) -> bool:
+        """Remember a record opened outside the curated tree; False if it was there already."""
+        if ("record", rid) in self.found:
+            return False
+        self.found.insert(0, ("record", rid))
+        return True
+
+    def found_search(self, title: str, ids: list[str], total: int | None) -> ListState:
+        """Keep a search's hits as a list under "Found" (the same search replaces its list)."""
+        for kind, key in self.found:
+            lst = self.lists.get(key)
+            if kind == "search" and lst is not None and lst.title == title:
+                self.found.remove((kind, key))
+                break
+        else:
+            key = f"found/s{sum(1 for kind, _ in self.found if kind == 'search') + 1}"
+            while key in self.lists:
+                key += "+"
+        lst = self.list_for(key, "search", title)
+        lst.title = title
+        self.fill(key, ids, total if total is not None else len(ids))
+        self.found.insert(0, ("search", key))
+        return lst
+
     def fetched(self, rids: Iterable[str], error: str | None = None) -> None:
         """These ids were asked for; ``error`` says why the answer was incomplete."""
         for rid in rids:
@@ -273,6 +320,10 @@ class Explorer:
             return self.marks.replace([m for m in self.marks if m not in drop]), False
         added = [r for r in rids if r not in current]
         return self.marks.replace([*self.marks, *added]), True
+
+
+def _no_decision(rid: str) -> str | None:
+    return None
 
 
 def topic_key(topic_id: str) -> str:

@@ -8,6 +8,7 @@ workers bring back is in :mod:`mscterm.tui.answers`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -92,3 +93,30 @@ class MarkToggled(TreeMessage):
 @dataclass
 class ExpansionChanged(TreeMessage):
     """The person expanded or collapsed a node: the saved position should follow."""
+
+
+FOUND_NOTE = "Records opened by go-to or search, and searches' hits, this session."
+
+
+def highlight_of(
+    tree: TopicTree, node: TreeNode[NodeData], label: Callable[[], str]
+) -> TreeMessage | None:
+    """The message saying the cursor is on ``node`` (``label`` gives the node's text)."""
+    from mscterm.tui import nodes as n
+
+    data = node.data
+    if isinstance(data, n.RecordData):
+        return RecordHighlighted(tree, node, data.rid)
+    if isinstance(data, n.ReviewData):
+        return RecordHighlighted(tree, node, data.pmid)
+    if isinstance(data, n.TopicData):
+        return TopicHighlighted(tree, node, data.topic_id)
+    if isinstance(data, n.GroupData):
+        return GroupHighlighted(tree, node, data.key)
+    if isinstance(data, n.MoreData):
+        return NoteHighlighted(tree, node, "Press enter to load the next page.")
+    if isinstance(data, n.NoteData):
+        return NoteHighlighted(tree, node, data.text or label())
+    if isinstance(data, n.FoundData):
+        return NoteHighlighted(tree, node, FOUND_NOTE)
+    return None

@@ -16,7 +16,11 @@ GROUP_TITLES = {
     "references": "References",
     "similar": "Similar articles",
     "cited_by": "Cited by",
+    "search": "Search",
 }
+FOUND_KEY = "found"
+"""The session node's key: records and searches found outside the curated tree."""
+FOUND_TITLE = "Found this session"
 
 
 @dataclass(slots=True)
@@ -52,11 +56,16 @@ class RecordData(NodeData):
 
 
 @dataclass(slots=True)
+class FoundData(NodeData):
+    """The session node: records opened by go-to or search, and searches' hits, newest first."""
+
+
+@dataclass(slots=True)
 class GroupData(NodeData):
     """A lazily loaded list; what it holds lives in the explorer's ``ListState`` of the same key.
 
-    ``kind`` is ``latest`` (``owner`` is a topic id) or ``references``/``similar``/``cited_by``
-    (``owner`` is a PMID).
+    ``kind`` is ``latest`` (``owner`` is a topic id), ``references``/``similar``/``cited_by``
+    (``owner`` is a PMID) or ``search`` (a search's hits under "Found"; ``owner`` its title).
     """
 
     kind: str = ""

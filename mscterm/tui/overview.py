@@ -1,6 +1,7 @@
-"""Pure computations behind the topic overview and the copy menu (no Textual here).
+"""Pure computations behind the topic overview and the link menus (no Textual here).
 
-Kept apart from the widgets so they can be tested directly and so the pane only renders.
+Kept apart from the widgets so they can be tested directly and so the pane only renders; the
+evidence classification itself is :mod:`mscterm.listing`'s (shared with the command line).
 """
 
 from __future__ import annotations
@@ -9,29 +10,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from mscterm.listing import EVIDENCE_ORDER, OTHER, evidence_class, safety
 from mscterm.model import Record
-
-EVIDENCE_ORDER = (
-    ("meta-analysis", "Meta-analysis"),
-    ("systematic review", "Systematic review"),
-    ("randomized controlled trial", "Randomized controlled trial"),
-    ("clinical trial", "Clinical trial"),
-    ("case report", "Case report"),
-    ("review", "Review"),
-)
-"""DESIGN.md's order: a record with several types counts once, under the first that applies."""
-
-
-def evidence_class(record: Record) -> str:
-    """The one evidence class a record counts under (``Other`` when none applies)."""
-    types = [t.casefold() for t in record.publication_types]
-    for needle, name in EVIDENCE_ORDER:
-        if needle == "clinical trial":
-            if any(t.startswith("clinical trial") for t in types):
-                return name
-        elif needle in types:
-            return name
-    return "Other"
 
 
 @dataclass(slots=True)
@@ -63,11 +43,11 @@ def topic_stats(records: Iterable[Record]) -> TopicStats:
         seen.add(record.id)
         stats.cached += 1
         mix[evidence_class(record)] += 1
-        if record.retracted:
+        if safety(record) is not None:
             stats.retracted.append(record)
         if record.year:
             years[record.year] += 1
-    order = [name for _, name in EVIDENCE_ORDER] + ["Other"]
+    order = [name for _, name in EVIDENCE_ORDER] + [OTHER]
     stats.mix = [(name, mix[name]) for name in order if mix[name]]
     stats.years = dict(years)
     return stats
@@ -89,3 +69,22 @@ def pubmed_url(record: Record) -> str:
     if record.doi:
         return f"https://doi.org/{record.doi}"
     return "https://pubmed.ncbi.nlm.nih.gov/?term=" + "+".join(record.title.split()[:12])
+
+
+def record_links(record: Record) -> list[tuple[str, str]]:
+    """(where, address) of every page the record has: PubMed, PMC (with a PMCID), the DOI.
+
+    A record with none of them (a citation-only seed record) gets a PubMed search for its
+    title, so ``o`` always offers something to open.
+    """
+    links = []
+    if record.pmid:
+        links.append(("PubMed", f"https://pubmed.ncbi.nlm.nih.gov/{record.pmid}/"))
+    if record.pmcid:
+        pmcid = record.pmcid if record.pmcid.upper().startswith("PMC") else f"PMC{record.pmcid}"
+        links.append(("PMC", f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/"))
+    if record.doi:
+        links.append(("DOI", f"https://doi.org/{record.doi}"))
+    if not links:
+        links.append(("PubMed search", pubmed_url(record)))
+    return links

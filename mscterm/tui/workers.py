@@ -21,9 +21,10 @@ import contextlib
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from mscterm.results import Problem
-from mscterm.tui.explorer import FAILED_NOTE, KNOWN_OFFLINE_NOTE, OFFLINE_NOTE, latest_key
-from mscterm.tui.nodes import GROUP_TITLES, REVIEW_PMID
+from mscterm.tui.activity import Activity
+from mscterm.tui.explorer import FAILED_NOTE, OFFLINE_NOTE, latest_key
+from mscterm.tui.nodes import GROUP_TITLES
+from mscterm.tui.pages import Failed, Offline, list_page
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -39,64 +40,67 @@ DEBOUNCE = 0.25
 
 ListSpec = tuple[str, str, str, int]
 """A list to load: (key, kind, owner, load generation)."""
-
-
-class Offline(Exception):
-    """Offline by choice: the page was not asked for (and nothing stands in for it)."""
-
-
-class Failed(Exception):
-    """The page could not be had; the message is the Library's sentence."""
+VISIBLE = frozenset({"topic", "group", "restore", "pane", "search-pubmed"})
+"""Worker groups whose network work the person waits for: timed on the status line, and
+cancelled by ``escape`` (prefetch, counts and the cache count are background chores)."""
 
 
 class Loaders:
     """Starts the workers of one screen (``host``) and posts their answers to it."""
 
-    def __init__(self, library: Library, host: DOMNode) -> None:
+    def __init__(
+        self, library: Library, host: DOMNode, *, activity: Activity | None = None
+    ) -> None:
         self._library = library
         self._host = host
+        self.activity = activity or Activity()
+        """Visible work under way (elapsed time and tries for the status line)."""
 
     def _post(self, message: Message) -> None:
         self._host.post_message(message)
 
-    def _run(self, work: Any, group: str, *, exclusive: bool = True, thread: bool = False) -> None:
+    def _run(
+        self,
+        work: Any,
+        group: str,
+        *,
+        exclusive: bool = True,
+        thread: bool = False,
+        label: str | None = None,
+    ) -> None:
+        """Start ``work`` in a worker; with ``label``, it is visible work (timed, cancellable)."""
+        if label is not None:
+            inner, activity = work, self.activity
+
+            async def work() -> None:
+                with activity.track(group, label):
+                    await inner()
+
         self._host.run_worker(
             work, group=group, exclusive=exclusive, thread=thread, exit_on_error=False
         )
 
+    def busy(self) -> bool:
+        """Visible network work of this host is running."""
+        return any(self._visible())
+
+    def _visible(self) -> list[Any]:
+        workers = self._host.app.workers
+        return [w for w in workers if w.node is self._host and w.group in VISIBLE and w.is_running]
+
+    def cancel_network(self) -> list[str]:
+        """``escape``: cancel the visible network work; returns what it was doing (labels)."""
+        cancelled = []
+        for worker in self._visible():
+            cancelled.append(self.activity.label_of(worker.group) or worker.group)
+            worker.cancel()
+        return cancelled
+
     async def page(
         self, kind: str, owner: str, start: int, size: int, known: list[str] | None, refresh: bool
     ) -> Page:
-        """A page of a list: an esearch page (``latest``), or cut from elink's whole answer.
-
-        The review's references are the ones known from its page when the network has none
-        (the Library's fallback; noted under the list). Raises :class:`Offline` when nothing
-        can be had offline, :class:`Failed` with the Library's sentence when nothing came.
-        """
-        from mscterm.tui.answers import Page
-
-        library = self._library
-        if kind == "latest":
-            found = await library.topic_latest(owner, retstart=start, retmax=size, refresh=refresh)
-            if found.problem is Problem.OFFLINE:
-                raise Offline
-            if found.error:
-                raise Failed(found.error)
-            return Page(found.value.ids, found.value.count)
-        note = warning = None
-        every = known
-        if every is None:
-            answer = await library.related(owner, kind, refresh=refresh)
-            if not answer.value and answer.problem is Problem.OFFLINE:
-                raise Offline
-            if not answer.value and answer.error:
-                raise Failed(answer.error)
-            if kind == "references" and owner == REVIEW_PMID and (not answer.ok or answer.warnings):
-                note = KNOWN_OFFLINE_NOTE
-            if answer.error and answer.problem is not Problem.OFFLINE:
-                warning = f"{GROUP_TITLES.get(kind, kind)}: {answer.error}"
-            every = answer.value
-        return Page(every[start : start + size], len(every), every, note, warning)
+        """A page of a list (:func:`mscterm.tui.pages.list_page`)."""
+        return await list_page(self._library, kind, owner, start, size, known, refresh)
 
     # -- the cache ---------------------------------------------------------------------------------
     def count_cached(self) -> None:
@@ -108,7 +112,7 @@ class Loaders:
 
         counts = self._library.cache_counts()
         if not counts.error:
-            self._post(answers.CacheCounted(counts.value.fetched))
+            self._post(answers.CacheCounted(counts.value.shipped, counts.value.fetched))
 
     def local_hits(self, query: str, limit: int) -> Answer[LocalHits]:
         """The local index's best matches (milliseconds: called on every keystroke)."""
@@ -117,7 +121,10 @@ class Loaders:
     # -- topics and lists --------------------------------------------------------------------------
     def load_topic(self, topic_id: str, generation: int, size: int, *, refresh: bool) -> None:
         """One esearch (the topic's newest page), one efetch batch (landmarks + that page)."""
-        self._run(partial(self._load_topic, topic_id, generation, size, refresh), "topic")
+        topic = self._library.topics.get(topic_id)
+        label = f"Loading {topic.title if topic else topic_id}"
+        work = partial(self._load_topic, topic_id, generation, size, refresh)
+        self._run(work, "topic", label=label)
 
     async def _load_topic(self, topic_id: str, generation: int, size: int, refresh: bool) -> None:
         from mscterm.tui import answers
@@ -163,7 +170,7 @@ class Loaders:
         ``known`` is the whole link list kept from the first page: the next page is cut from it.
         """
         work = partial(self._load_list, spec, start, size, known, append, refresh)
-        self._run(work, "group")
+        self._run(work, "group", label=f"Loading {GROUP_TITLES.get(spec[1], 'the list')}")
 
     async def _load_list(
         self,
@@ -201,7 +208,8 @@ class Loaders:
         shared rate limit), then every record they name in ONE ``records`` batch. Failures are
         gathered into the round's answer (one sentence for the whole restore).
         """
-        self._run(partial(self._restore_round, topics, lists, size), "restore", exclusive=False)
+        work = partial(self._restore_round, topics, lists, size)
+        self._run(work, "restore", exclusive=False, label="Restoring the open lists")
 
     async def _restore_round(
         self, topics: list[tuple[str, int]], lists: list[ListSpec], size: int
@@ -252,7 +260,8 @@ class Loaders:
     # -- records -----------------------------------------------------------------------------------
     def fetch_record(self, rid: str, *, refresh: bool = False) -> None:
         """The highlighted record's full record, once the cursor rests on it."""
-        self._run(partial(self._fetch_record, rid, refresh), "pane")
+        shown = f"PMID {rid}" if rid.isdigit() else rid
+        self._run(partial(self._fetch_record, rid, refresh), "pane", label=f"Fetching {shown}")
 
     async def _fetch_record(self, rid: str, refresh: bool) -> None:
         from mscterm.tui import answers
@@ -261,8 +270,10 @@ class Loaders:
             await asyncio.sleep(DEBOUNCE)
         try:
             fetched = await self._library.records([rid], refresh=refresh)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
-            self._post(answers.RecordFetched(rid, False, f"Could not fetch {rid}: {exc}", False))
+            self._post(answers.RecordFetched(rid, False, f"could not fetch {rid}: {exc}", False))
             return
         found = rid in fetched.records and rid not in fetched.missing
         self._post(answers.RecordFetched(rid, found, fetched.error))
@@ -302,7 +313,8 @@ class Loaders:
     # -- searching PubMed, exporting ---------------------------------------------------------------
     def search_pubmed(self, query: str, retstart: int, size: int) -> None:
         """A page of PubMed hits, newest first, with their records."""
-        self._run(partial(self._search_pubmed, query, retstart, size), "search-pubmed")
+        work = partial(self._search_pubmed, query, retstart, size)
+        self._run(work, "search-pubmed", label="Searching PubMed")
 
     async def _search_pubmed(self, query: str, retstart: int, size: int) -> None:
         from mscterm.tui import answers

@@ -1,8 +1,9 @@
-"""Acting on a record: copy (OSC 52), open on PubMed, export the marked ones.
+"""Acting on the record the pane shows: mark, copy (OSC 52), open, export, the Marked view.
 
-The dialogs are imported when first opened: none of them is part of the first frame. The export
-is written by a worker (:meth:`Loaders.export <mscterm.tui.workers.Loaders.export>`), which
-answers with a message.
+One rule: these keys act on the record shown in the pane, wherever it came from (the tree, a
+search, go-to, a link list); ``shown()`` (the screen's) says which. The dialogs are imported when
+first opened: none of them is part of the first frame. The export is written by a worker
+(:meth:`Loaders.export <mscterm.tui.workers.Loaders.export>`), which answers with a message.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mscterm.model import Record
-from mscterm.tui.overview import pubmed_url
+from mscterm.tui.overview import record_links
 from mscterm.tui.safe import one_line
+from mscterm.tui.widgets import tree_search
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -23,10 +25,12 @@ if TYPE_CHECKING:
     from mscterm.library import Library
     from mscterm.tui.explorer import Explorer
     from mscterm.tui.screens.export_dialog import ExportRequest
+    from mscterm.tui.screens.marked import MarkedOutcome
     from mscterm.tui.screens.report import Report
-    from mscterm.tui.widgets.reference_pane import ReferencePane
     from mscterm.tui.widgets.topic_tree import TopicTree
     from mscterm.tui.workers import Loaders
+
+NOTHING = "Nothing to {what} here: move to a record (the pane shows what keys act on)."
 
 
 def _has_browser() -> bool:
@@ -36,8 +40,23 @@ def _has_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+def bibtex_entry(library: Library, record: Record) -> str | None:
+    """The record's BibTeX entry as ``mscterm export`` writes it (the one export flow: its
+    pinned citation key, pinned now if it had none; the configured journal form)."""
+    from mscterm.export import flow
+    from mscterm.export.options import ExportOptions
+
+    options = ExportOptions(journal=library.settings.journal)
+    job = flow.ExportJob([record.id], fmt="bibtex", output=None, options=options)
+    try:
+        outcome = flow.export_cached(library, job)
+    except (flow.ExportError, OSError, ValueError):
+        return None
+    return outcome.text.strip() if outcome.text else None
+
+
 class RecordActions:
-    """``y`` copy, ``o`` open, ``e`` export."""
+    """``space`` mark, ``y`` copy, ``o`` open, ``e`` export, ``M`` the Marked view."""
 
     def __init__(
         self,
@@ -45,36 +64,65 @@ class RecordActions:
         library: Library,
         explorer: Explorer,
         tree: TopicTree,
-        pane: ReferencePane,
         loaders: Loaders,
         report: Report,
+        *,
+        shown: Callable[[], str | None],
+        marks_changed: Callable[[set[str]], None],
+        open_record: Callable[[str], None],
     ) -> None:
         self._screen = screen
         self._library = library
         self._explorer = explorer
         self._tree = tree
-        self._pane = pane
         self._loaders = loaders
         self._report = report
+        self._shown = shown
+        self._marks_changed = marks_changed
+        self._open_record = open_record
 
     def current_record(self) -> Record | None:
-        """The record under the cursor (or shown in the pane when the pane has focus)."""
-        rid: str | None = None
-        kind, key = self._explorer.shown
-        if kind == "record" and (self._pane.has_focus_within or self._screen.focused is self._pane):
-            rid = key
-        if rid is None:
-            target = self._tree.cursor_target()
-            if target is not None and target[0] == "record":
-                rid = target[1]
-        if rid is None and kind == "record":
-            rid = key
+        """The record the pane shows (None when it shows a topic, a list or nothing)."""
+        rid = self._shown()
         return self._library.get(rid) if rid else None
+
+    def mark(self) -> None:
+        """``space``: mark or unmark the record shown (in the shared set, then persisted)."""
+        rid = self._shown()
+        if rid is None:
+            self._report.status(NOTHING.format(what="mark"))
+            return
+        changed = self._explorer.marks.toggle([rid])
+        self._marks_changed(changed)
+
+    def mark_all(self) -> None:
+        """``A``: mark every record under the topic at the cursor (all marked: unmark)."""
+        found = tree_search.topic_records(self._tree)
+        if found is None or not found[1]:
+            return
+        label, rids = found
+        changed, marked = self._explorer.mark_all(rids)
+        self._marks_changed(changed)
+        done = "Marked" if marked else "Unmarked"
+        self._report.status(f"{done} {len(rids)} records under {label}.")
+
+    def related(self, kind: str) -> None:
+        """``s``/``c``: open the Similar articles / Cited by list of the record shown (its row
+        first, if the tree's cursor is elsewhere)."""
+        rid = self._shown()
+        tree = self._tree
+        if rid is not None and tree.cursor_target() != ("record", rid):
+            self._open_record(rid)
+        problem = tree_search.open_links(tree, kind)
+        if problem:
+            self._report.status(problem)
+        else:
+            tree.focus()
 
     def copy(self) -> None:
         record = self.current_record()
         if record is None:
-            self._report.status("Nothing to copy here: move to a reference.")
+            self._report.status(NOTHING.format(what="copy"))
             return
         app = self._screen.app
 
@@ -85,14 +133,23 @@ class RecordActions:
 
         from mscterm.tui.screens.copy_menu import CopyMenu
 
-        app.push_screen(CopyMenu(record), copied)
+        app.push_screen(CopyMenu(record, bibtex_entry(self._library, record)), copied)
 
     def open(self) -> None:
+        """``o``: PubMed, PMC (with a PMCID) or the DOI, in a browser or shown to copy."""
         record = self.current_record()
         if record is None:
-            self._report.status("Move to a reference to open it.")
+            self._report.status(NOTHING.format(what="open"))
             return
-        url = pubmed_url(record)
+        from mscterm.tui.screens.copy_menu import ChoiceMenu
+
+        def chosen(url: str | None) -> None:
+            if url:
+                self.open_url(url)
+
+        self._screen.app.push_screen(ChoiceMenu("Open", record_links(record)), chosen)
+
+    def open_url(self, url: str) -> None:
         if _has_browser():
             import webbrowser
 
@@ -109,23 +166,44 @@ class RecordActions:
             self._screen.app.call_from_thread(notify)
 
     def export(self) -> None:
-        marks = self._explorer.marks
-        if not marks:
-            self._screen.notify(
-                "Nothing is marked: space marks a reference, A a whole topic.", markup=False
-            )
-            return
+        """``e``: export the marked records; with nothing marked, the record the pane shows."""
+        ids = list(self._explorer.marks)
+        title = None
+        if not ids:
+            shown = self._shown()
+            if shown is None:
+                self._screen.notify(
+                    "Nothing is marked: space marks a record, A a whole topic.", markup=False
+                )
+                return
+            ids = [shown]
+            title = "Nothing is marked: export the record shown"
 
         def chosen(request: ExportRequest | None) -> None:
             if request is not None:
                 self._report.status(f"Writing {request.path}…")
-                self._loaders.export(request, list(marks))
+                self._loaders.export(request, ids)
 
         from mscterm.tui.screens.export_dialog import ExportDialog
 
-        self._screen.app.push_screen(ExportDialog(len(marks)), chosen)
+        self._screen.app.push_screen(ExportDialog(len(ids), title=title), chosen)
 
     def exported(self, sentence: str) -> None:
         """The export worker wrote the file."""
         self._screen.notify(sentence, markup=False)
         self._report.status(sentence)
+
+    def marked_view(self) -> None:
+        """``M``: the marked records: unmark, clear all, export, open."""
+        from mscterm.tui.screens.marked import MarkedScreen
+
+        def done(outcome: MarkedOutcome | None) -> None:
+            if outcome is None:
+                return
+            if outcome.export:
+                self.export()
+            elif outcome.open:
+                self._open_record(outcome.open)
+
+        screen = MarkedScreen(self._library, self._explorer, marks_changed=self._marks_changed)
+        self._screen.app.push_screen(screen, done)

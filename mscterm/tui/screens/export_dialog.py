@@ -21,6 +21,26 @@ FORMATS: list[tuple[str, str, str]] = [
 DEFAULT_STEM = "mscterm-export"
 
 
+class StateCheckbox(Checkbox):
+    """A checkbox whose state reads in any theme (and without colour): ``[✓] … yes`` when on,
+    ``[ ] … no`` when off, where Textual's own shows the same ``X`` either way."""
+
+    def __init__(self, label: str, value: bool = False, *, id: str | None = None) -> None:
+        self._text = label
+        super().__init__(self._said(value), value, id=id)
+
+    def _said(self, value: bool) -> str:
+        return f"{self._text}: {'yes' if value else 'no'}"
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return "✓" if self.value else " "
+
+    def watch_value(self) -> None:
+        super().watch_value()
+        self.label = self._said(self.value)
+
+
 @dataclass(frozen=True, slots=True)
 class ExportRequest:
     """What the user chose in the dialog."""
@@ -41,16 +61,18 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
 
-    def __init__(self, count: int, *, fmt: str = "bibtex") -> None:
+    def __init__(self, count: int, *, fmt: str = "bibtex", title: str | None = None) -> None:
         super().__init__()
         self._count = count
+        self._title = title
         self._fmt = fmt
         self._path_edited = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box", classes="dialog"):
             noun = "reference" if self._count == 1 else "references"
-            yield Static(Text(f"Export {self._count} marked {noun}", style="bold"))
+            title = self._title or f"Export {self._count} marked {noun}"
+            yield Static(Text(title, style="bold"))
             yield Select(
                 [(label, fmt) for label, fmt, _ in FORMATS],
                 value=self._fmt,
@@ -58,13 +80,15 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 id="export-format",
             )
             yield Input(default_path(self._fmt), id="export-path", placeholder="file to write")
-            yield Checkbox("Include abstracts", value=False, id="export-abstracts")
+            yield StateCheckbox("Include abstracts", False, id="export-abstracts")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", id="export-ok", variant="primary")
                 yield Button("Cancel", id="export-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#export-path", Input).focus()
+        path = next(self.query("#export-path").results(Input), None)
+        if path is not None:  # keys in a burst may close the dialog before it is composed
+            path.focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         fmt = str(event.value)

@@ -104,6 +104,31 @@ class ListControl:
         self._explorer.forget(key)
         self.load(key, refresh=True)
 
+    def refresh(self, kind: str, key: str) -> None:
+        """``r`` on what the pane shows: a record, a topic or a list, asked for again; offline
+        since the network failed, mscterm goes online first (offline by choice, it says so)."""
+        library = self._library
+        if library.offline:
+            if self._report.offline_reason() is None:
+                self._report.status("Offline by choice: ctrl+p → Go online, then r.")
+                return
+            library.offline = False
+        if kind == "record":
+            self._explorer.retry(key)
+            self._report.status(f"Fetching {key} again…")
+            self._loaders.fetch_record(key, refresh=True)
+        elif kind == "topic":
+            self._explorer.counts.pop(key, None)
+            node = self._tree.node_by_key(topic_key(key))
+            if node is not None:
+                self._tree.ensure_populated(node)
+            self.load_topic(key, refresh=True)
+            self._loaders.load_counts(key)
+        elif kind == "group":
+            self.reload(key)
+        else:
+            self._report.status("r fetches again the record, list or topic the pane shows.")
+
     def _set_state(self, key: str, state: str, note: str | None) -> None:
         lst = self._explorer.set_state(key, state, note)
         if lst is not None:
@@ -123,6 +148,7 @@ class ListControl:
         elif lst is not None:
             note = OFFLINE_NOTE if message.search_error is None else FAILED_NOTE
             self._set_state(key, FAILED, note)
+            lst.error = message.search_error
         tree.records_changed(message.asked)
         self._view.refresh(set(message.asked))
         topic = self._library.topics.get(message.topic_id)
@@ -133,7 +159,6 @@ class ListControl:
         else:
             on_pubmed = f", {page.total:,} on PubMed" if page is not None else ""
             self._report.status(f"{title}: {message.shown} records shown{on_pubmed}.")
-        self._loaders.count_cached()
 
     def list_loaded(self, message: ans.ListLoaded) -> None:
         explorer, page = self._explorer, message.page
@@ -158,11 +183,12 @@ class ListControl:
         else:
             title = GROUP_TITLES.get(lst.kind, lst.kind)
             self._report.status(f"{title}: {len(lst.ids):,} of {page.total:,} shown.")
-        self._loaders.count_cached()
 
     def list_failed(self, message: ans.ListFailed) -> None:
-        if self._explorer.current(message.key, message.generation) is not None:
+        lst = self._explorer.current(message.key, message.generation)
+        if lst is not None:
             self._set_state(message.key, FAILED, message.note)
+            lst.error = message.error
         if message.error:
             self._report.fail(message.error)
 
@@ -206,7 +232,6 @@ class ListControl:
             self._explorer.fetched(message.asked)
             self._tree.records_changed(message.asked)
             self._view.refresh(set(message.asked))
-            self._loaders.count_cached()
         if message.errors:
             self._report.fail(f"Restoring the open lists: {message.errors[0]}")
         topics, lists = tree_search.open_lists(self._tree)

@@ -8,9 +8,14 @@ the Library answered, and each handler hands the message to the part that owns i
 * :class:`~mscterm.tui.workers.Loaders` -- every Library call that may reach the network;
 * :class:`~mscterm.tui.screens.lists.ListControl` -- topics and lists, their loads and answers;
 * :class:`~mscterm.tui.screens.pane_view.PaneView` -- what the pane shows;
-* :class:`~mscterm.tui.screens.actions.RecordActions` -- copy, open, export;
+* :class:`~mscterm.tui.screens.actions.RecordActions` -- mark, copy, open, export, Marked view;
 * :class:`~mscterm.tui.screens.palette.Navigator` -- go-to, searches, the offline switch;
+* :class:`~mscterm.tui.screens.arrange.Arranger` -- ``S``/``F`` on lists, ``<``/``>`` width;
+* :class:`~mscterm.tui.screens.tree_filter.TreeFilter` -- the ``f`` filter;
 * :class:`~mscterm.tui.screens.report.Report` -- status line, header, notifications.
+
+One rule for the record keys (``space s c y o e``, and screening's): they act on the record the
+pane shows (:meth:`MainScreen.shown_record`), wherever it was found.
 
 The first frame is built from the topic map's outline only (no cache, no network); the rest of
 the start-up follows it (:meth:`MainScreen.complete_startup`).
@@ -18,8 +23,6 @@ the start-up follows it (:meth:`MainScreen.complete_startup`).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -30,49 +33,58 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from mscterm.model import Topic
 from mscterm.tui import messages as msg
+from mscterm.tui.activity import Activity
 from mscterm.tui.explorer import Explorer
 from mscterm.tui.screens.actions import RecordActions
+from mscterm.tui.screens.arrange import Arranger
 from mscterm.tui.screens.lists import ListControl
 from mscterm.tui.screens.palette import Navigator
 from mscterm.tui.screens.pane_view import PaneView
 from mscterm.tui.screens.report import Report
-from mscterm.tui.widgets import tree_search
+from mscterm.tui.screens.session import Session
+from mscterm.tui.screens.tree_filter import TreeFilter
 from mscterm.tui.widgets.reference_pane import ReferencePane
 from mscterm.tui.widgets.status import AppHeader, StatusLine
 from mscterm.tui.widgets.topic_tree import TopicTree
-from mscterm.tui.widgets.tree_source import Lookup
+from mscterm.tui.widgets.tree_source import Source
 from mscterm.tui.workers import Loaders
 
 if TYPE_CHECKING:
     from mscterm.library import Library
     from mscterm.tui import answers as ans
 
-# The dialogs (help, search, copy, export, prompt) are imported when first opened, and the
-# filter box is mounted when first asked for: none of them is part of the first frame.
+# Dialogs are imported when first opened, the filter box mounted when first asked for.
 
 
 class MainScreen(Screen[None]):
     """Tree + pane + header/status/footer, and the parts that drive them."""
 
+    # The footer shows the keys a newcomer needs first (? lists them all); fewer footer keys
+    # also make a focus change (tab) cheaper: the footer is rebuilt on each.
     BINDINGS = [  # noqa: RUF012
         Binding("question_mark", "help", "Help"),
         Binding("e", "export", "Export"),
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
-        Binding("s", "related('similar')", "Similar"),
-        Binding("c", "related('cited_by')", "Cited by"),
-        Binding("y", "copy", "Copy"),
-        Binding("o", "open", "Open"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("A", "mark_all", "Mark all"),
+        Binding("s", "related('similar')", "Similar", show=False),
+        Binding("c", "related('cited_by')", "Cited by", show=False),
+        Binding("y", "record('copy')", "Copy", show=False),
+        Binding("o", "record('open')", "Open", show=False),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("space", "record('mark')", "Mark", show=False),
+        Binding("A", "record('mark_all')", "Mark all", show=False),
+        Binding("M", "record('marked_view')", "Marked"),
+        Binding("S", "arrange('sort')", "Sort", show=False),
+        Binding("F", "arrange('filter')", "Type filter", show=False),
+        Binding("less_than_sign", "arrange('widen', -1)", "Narrower", show=False),
+        Binding("greater_than_sign", "arrange('widen', 1)", "Wider", show=False),
         Binding("q", "quit", "Quit"),
         Binding("tab", "switch_pane", "Pane", show=False),
         Binding("escape", "escape", "Back", show=False),
     ]
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, activity: Activity | None = None) -> None:
         super().__init__()
         # The first frame needs only the topics' titles: the outline of the map (no cache, no
         # seed). The cache, the seed and the full map come right after it (complete_startup).
@@ -98,23 +110,45 @@ class MainScreen(Screen[None]):
             id="header",
         )
         ready = (
-            "Offline: showing the cache and the shipped seed." if offline else "Ready. ? for help."
+            "Offline: browsing the cache and the shipped seed." if offline else "Ready. ? for help."
         )
         self._status_line = StatusLine(Text(ready), id="status")
         self.report = Report(self, self._header, self._status_line, library, self.explorer)
-        self.loaders = Loaders(library, self)
+        self.activity = activity or Activity()
+        self.loaders = Loaders(library, self, activity=self.activity)
         self.view = PaneView(
             self.pane, self.topic_tree, library, self.explorer, self.loaders, self.report
         )
         self.lists = ListControl(
             self.topic_tree, self.explorer, library, self.loaders, self.report, self.view
         )
-        self.record_actions = RecordActions(
-            self, library, self.explorer, self.topic_tree, self.pane, self.loaders, self.report
-        )
         self.navigator = Navigator(
-            self, library, self.topic_tree, self.view, self.report, ready=self.complete_startup
+            self,
+            library,
+            self.explorer,
+            self.topic_tree,
+            self.view,
+            self.report,
+            ready=self.complete_startup,
+            activity=self.activity,
+            marks_changed=self._marks_changed,
         )
+        self.record_actions = RecordActions(
+            self,
+            library,
+            self.explorer,
+            self.topic_tree,
+            self.loaders,
+            self.report,
+            shown=self.shown_record,
+            marks_changed=self._marks_changed,
+            open_record=self.navigator.open_record,
+        )
+        self.arranger = Arranger(self, self.topic_tree, self.explorer, library, self.report)
+        self.tree_filter = TreeFilter(
+            self, self.topic_tree, self.explorer, self.report, follow=self.follow_cursor
+        )
+        self.session = Session(self, library, self.topic_tree, self.explorer, self.report)
         self._mounted = False
         self._started = False
         """Whether :meth:`complete_startup` ran (until then the pane shows "Loading…")."""
@@ -129,9 +163,9 @@ class MainScreen(Screen[None]):
         yield self._status_line
         yield Footer()
 
-    def _tree_source(self) -> tuple[list[Topic], Callable[[str], list[str]], Lookup]:
+    def _tree_source(self) -> Source:
         topics = self.library.topics
-        return topics.roots, topics.landmark_ids, self.library.get
+        return topics.roots, topics.landmark_ids, self.library.get, self.library.cached
 
     def on_mount(self) -> None:
         state = self.library.state
@@ -140,8 +174,10 @@ class MainScreen(Screen[None]):
         self.topic_tree.restore(state.get("expanded", []) or [], state.get("cursor"))
         # The lists those nodes show load together right after the first frame (one worker).
         self.lists.plan_restore()
+        self.arranger.restore_width()
         self.topic_tree.focus()
         self._mounted = True
+        self.set_interval(0.5, self._tick)
         self.call_after_refresh(self.complete_startup)
 
     def complete_startup(self) -> None:
@@ -158,13 +194,10 @@ class MainScreen(Screen[None]):
         tree.attach()
         self.report.header()
         self.loaders.count_cached()
+        self.session.listen()
         for warning in self.library.warnings:
             self.notify(warning, severity="warning", markup=False)
-        node = tree.cursor_node
-        if node is not None:
-            shown = tree.highlighted(node)
-            if shown is not None:
-                self.view.highlighted(shown)
+        self.follow_cursor()
         self.lists.start_restore()
 
     def user_input(self) -> None:
@@ -173,24 +206,43 @@ class MainScreen(Screen[None]):
             self.explorer.position.cursor = None
 
     def on_unmount(self) -> None:
+        self.session.stop()
         self.save_position()
 
-    def save_position(self) -> None:
-        """Persist expanded nodes, the cursor and the marks.
+    def on_status_changed(self, message: ans.StatusChanged) -> None:
+        self.report.connection_changed(message.status)
+        self.loaders.count_cached()
 
-        Marks are also saved as they change; saving them here too keeps a mark made in the
-        same burst of keys as ``q`` (its message not handled yet when the app exits).
+    def _tick(self) -> None:
+        """Once a second: the clock of long network work on the status line."""
+        self.report.set_busy(self.activity.describe())
+
+    # -- the record the pane shows -------------------------------------------------------------
+    def follow_cursor(self) -> None:
+        """Show the node under the tree's cursor in the pane now (not a message later)."""
+        node = self.topic_tree.cursor_node
+        if node is not None and self._started:
+            shown = self.topic_tree.highlighted(node)
+            if shown is not None:
+                self.view.highlighted(shown)
+
+    def shown_record(self) -> str | None:
+        """The record every record key acts on: the one the pane shows.
+
+        With the tree focused the pane follows the cursor (its message may still be on its way
+        when keys come in a burst): it is brought up to date first, so pane and keys agree.
         """
-        if not self._mounted:
-            return  # never shown: nothing to save (and the saved position must stay)
         tree = self.topic_tree
-        try:
-            state = self.library.state
-            state.set_marks(self.explorer.marks)
-            state.set("expanded", tree.expanded_keys())
-            state.set("cursor", tree.cursor_key())
-        except OSError as exc:
-            self.notify(f"Could not save the tree position: {exc}", markup=False)
+        if tree.has_focus:
+            target = tree.cursor_target()
+            if target is not None and target != self.explorer.shown:
+                self.follow_cursor()
+        return self.explorer.record
+
+    def save_position(self) -> None:
+        """Persist expanded nodes, the cursor and the marks (once the screen was shown)."""
+        if self._mounted:  # never shown: nothing to save (and the saved position must stay)
+            self.session.save()
 
     # -- from the tree -------------------------------------------------------------------------
     @on(msg.RecordHighlighted)
@@ -213,19 +265,17 @@ class MainScreen(Screen[None]):
         self.pane.focus()
 
     def on_expansion_changed(self, message: msg.ExpansionChanged) -> None:
-        with contextlib.suppress(OSError):
-            self.library.state.set("expanded", self.topic_tree.expanded_keys())
+        self.session.save_expanded()
 
     def on_mark_toggled(self, message: msg.MarkToggled) -> None:
         """The tree changed the shared mark set: persist it and show it."""
         self._marks_changed(set(message.rids))
 
     def _marks_changed(self, changed: set[str]) -> None:
-        try:
-            self.library.state.set_marks(self.explorer.marks)
-        except OSError as exc:
-            self.report.fail(f"Could not save marks: {exc}")
-        self.report.header()
+        """The shared marks changed (tree, hit list, Marked view): persist, repaint, say so."""
+        self.topic_tree.marks_changed(changed)
+        self.report.header()  # on screen first, then on disk
+        self.session.save_marks()
         self.view.refresh(changed)
 
     # -- from the workers ----------------------------------------------------------------------
@@ -257,7 +307,7 @@ class MainScreen(Screen[None]):
         self.view.counts_arrived(message)
 
     def on_cache_counted(self, message: ans.CacheCounted) -> None:
-        self.report.header(message.count)
+        self.report.header((message.shipped, message.fetched))
 
     def on_exported(self, message: ans.Exported) -> None:
         self.record_actions.exported(message.sentence)
@@ -290,81 +340,42 @@ class MainScreen(Screen[None]):
     def action_export(self) -> None:
         self.record_actions.export()
 
-    def action_copy(self) -> None:
-        self.record_actions.copy()
+    def action_record(self, what: str) -> None:
+        """``space y o A M``: acting on the record the pane shows (or its topic, the marks)."""
+        getattr(self.record_actions, what)()
 
-    def action_open(self) -> None:
-        self.record_actions.open()
-
-    def action_mark_all(self) -> None:
-        """``A``: mark every reference under the topic at the cursor (all marked: unmark)."""
-        found = tree_search.topic_records(self.topic_tree)
-        if found is None or not found[1]:
-            return
-        label, rids = found
-        changed, marked = self.explorer.mark_all(rids)
-        self.topic_tree.marks_changed(changed)
-        self._marks_changed(changed)
-        done = "Marked" if marked else "Unmarked"
-        self.report.status(f"{done} {len(rids)} references under {label}.")
+    def action_arrange(self, what: str, *args: int) -> None:
+        """``S F < >``: arranging a list, or the tree's width."""
+        getattr(self.arranger, what)(*args)
 
     def action_related(self, kind: str) -> None:
-        """``s``/``c``: open the reference's Similar articles / Cited by list."""
-        problem = tree_search.open_links(self.topic_tree, kind)
-        if problem:
-            self.report.status(problem)
+        """``s``/``c``: the Similar articles / Cited by list of the record shown."""
+        self.record_actions.related(kind)
 
     def action_refresh(self) -> None:
-        """``r``: fetch the highlighted item again (record, list, or topic)."""
-        tree = self.topic_tree
-        target = tree.cursor_target()
-        if target is None or tree.cursor_node is None:
-            return
-        if self.library.offline:
-            self.report.status("Offline: nothing can be refreshed (ctrl+p → go online).")
-            return
-        kind, key = target
-        if kind == "record":
-            self.explorer.retry(key)
-            self.report.status(f"Refreshing {key}…")
-            self.loaders.fetch_record(key, refresh=True)
-        elif kind == "topic":
-            self.explorer.counts.pop(key, None)
-            tree.ensure_populated(tree.cursor_node)
-            self.lists.load_topic(key, refresh=True)
-            self.loaders.load_counts(key)
-        else:
-            self.lists.reload(key)
+        """``r``: fetch what the pane shows again (offline since a failure: online first)."""
+        self.shown_record()  # the pane follows the cursor first
+        self.lists.refresh(*self.explorer.shown)
 
-    # -- the filter ------------------------------------------------------------------------------
-    def _filter_input(self) -> Input | None:
-        """The filter box above the tree, once ``f`` has created it."""
-        return next(self.query("#filter").results(Input), None)
-
+    # -- escape and the filter -------------------------------------------------------------------
     def action_escape(self) -> None:
-        tree = self.topic_tree
-        filter_input = self._filter_input()
-        if filter_input is not None and (self.focused is filter_input or tree.filter_text):
-            filter_input.value = ""
-            filter_input.add_class("hidden")
-            tree.apply_filter("")
-            tree.focus()
-        elif not tree.has_focus:
-            tree.focus()
+        """``escape``: cancel running network work, else clear the filter, else back to the tree."""
+        cancelled = self.loaders.cancel_network()
+        if cancelled:
+            self.report.set_busy(None)
+            self.report.status(f"Cancelled: {', '.join(cancelled)} (r tries again).")
+            return
+        if self.tree_filter.active:
+            self.tree_filter.clear()
+        elif not self.topic_tree.has_focus:
+            self.topic_tree.focus()
 
     async def action_filter(self) -> None:
-        filter_input = self._filter_input()
-        if filter_input is None:
-            filter_input = Input(placeholder="filter the tree…", id="filter")
-            await self.query_one("#left", Vertical).mount(filter_input, before=0)
-        filter_input.remove_class("hidden")
-        filter_input.focus()
+        await self.tree_filter.open()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        matches = self.topic_tree.apply_filter(event.value)
-        if event.value.strip():
-            self.report.status(f"Filter: {matches} matching nodes (escape clears).")
+        self.tree_filter.changed(event.value)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

@@ -1,8 +1,10 @@
 """Going places: go to an id, the search dialog, the PubMed prompt, the offline switch.
 
 The command palette (:mod:`mscterm.tui.commands`) and the ``/`` key call these. A record opened
-this way is shown in the pane, and the tree's cursor moves to where the tree shows it (if it
-does).
+this way is shown in the pane, and the tree's cursor moves to where the tree shows it; a record
+the curated tree does not hold goes under "Found this session" (and so does a search's hits),
+so every record, wherever it was found, is a tree row that keys act on and the person can
+come back to.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from mscterm.library import Library
+    from mscterm.tui.activity import Activity
+    from mscterm.tui.explorer import Explorer
     from mscterm.tui.screens.pane_view import PaneView
     from mscterm.tui.screens.report import Report
+    from mscterm.tui.screens.search import SearchOutcome
     from mscterm.tui.widgets.topic_tree import TopicTree
 
 
@@ -29,14 +34,20 @@ class Navigator:
         self,
         screen: Screen[Any],
         library: Library,
+        explorer: Explorer,
         tree: TopicTree,
         view: PaneView,
         report: Report,
         *,
         ready: Callable[[], None],
+        activity: Activity,
+        marks_changed: Callable[[set[str]], None],
     ) -> None:
         self._screen = screen
         self._library = library
+        self._explorer = explorer
+        self._activity = activity
+        self._marks_changed = marks_changed
         self._tree = tree
         self._view = view
         self._report = report
@@ -47,18 +58,32 @@ class Navigator:
         """The ``/`` dialog (with ``pubmed``: its PubMed search started at once)."""
         from mscterm.tui.screens.search import SearchScreen
 
-        screen = SearchScreen(self._library, query)
-
-        def opened(rid: str | None) -> None:
-            if rid:
-                self.open_record(rid)
-
-        self._screen.app.push_screen(screen, opened)
+        self._ready()
+        screen = SearchScreen(
+            self._library,
+            self._explorer,
+            query,
+            activity=self._activity,
+            marks_changed=self._marks_changed,
+        )
+        self._screen.app.push_screen(screen, self.searched)
         if pubmed and query:
             self._screen.call_after_refresh(screen.action_pubmed)
 
+    def searched(self, outcome: SearchOutcome | None) -> None:
+        """The search screen closed: keep its hits under "Found", open the chosen one."""
+        if outcome is None:
+            return
+        if outcome.title and outcome.ids:
+            lst = self._explorer.found_search(outcome.title, outcome.ids, outcome.total)
+            key = self._tree.show_found("search", lst.key)
+            if outcome.open is None:
+                self._tree.select_key(key)
+        if outcome.open:
+            self.open_record(outcome.open)
+
     def open_record(self, rid: str) -> None:
-        """Show a record (from search or go-to): in the tree if it is there, else in the pane."""
+        """Show a record (from search or go-to) where the tree has it, else under "Found"."""
         self._ready()
         ids = {rid}
         record = self._library.get(rid)
@@ -66,7 +91,10 @@ class Navigator:
             ids.update(i for i in (record.id, record.pmid) if i)
             if record.doi:
                 ids.add(f"doi:{record.doi.lower()}")
-        tree_search.reveal(self._tree, ids)
+        if not tree_search.reveal(self._tree, ids):
+            self._explorer.found_record(rid)
+            self._tree.select_key(self._tree.show_found("record", rid))
+        self._tree.focus()
         self._view.record(rid)
 
     def goto_id(self, text: str) -> None:

@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from mscterm.listing import RETRACTED, arrange, describe, safety
 from mscterm.tui import messages as msg
-from mscterm.tui.explorer import latest_key
+from mscterm.tui.explorer import FAILED, LOADED, LOADING, ListState, latest_key
+from mscterm.tui.nodes import GROUP_TITLES
 from mscterm.tui.overview import citation_label, topic_stats
+from mscterm.tui.safe import one_line
 from mscterm.tui.widgets import tree_search
 from mscterm.tui.widgets.reference_pane import group_text
 
@@ -30,6 +33,11 @@ if TYPE_CHECKING:
     from mscterm.tui.widgets.reference_pane import ReferencePane
     from mscterm.tui.widgets.topic_tree import TopicTree
     from mscterm.tui.workers import Loaders
+
+
+def id_text(rid: str) -> str:
+    """``PMID 90000001`` for a PMID, the id itself otherwise (``doi:…``, ``cite:…``)."""
+    return f"PMID {rid}" if rid.isdigit() else rid
 
 
 def topic_titles(topics: TopicMap, record: Record) -> list[str]:
@@ -65,6 +73,8 @@ class PaneView:
         self._explorer = explorer
         self._loaders = loaders
         self._report = report
+        self._moved = True
+        """False while showing the same thing again (the status line keeps what was said)."""
 
     def highlighted(self, message: msg.TreeMessage) -> None:
         """Show what the tree's cursor is on (the highlight message names it)."""
@@ -84,12 +94,17 @@ class PaneView:
         record = library.get(rid)
         offline = library.offline
         wants_fetch = self._explorer.wants_fetch(rid, record)
+        failed = self._explorer.failed.get(rid)
+        name = id_text(rid)
         if record is None:
-            note = (
-                "Loading…"
-                if wants_fetch and not offline
-                else ("Not in the cache" + (" (offline)." if offline else "."))
-            )
+            if failed:
+                note = f"{name} could not be fetched: {failed}\nr retries."
+            elif wants_fetch and not offline:
+                note = f"Loading {name}…"
+            elif offline:
+                note = f"{name} is not in the cache, and mscterm is offline."
+            else:
+                note = f"{name}: PubMed has no such record."
             self._pane.show_message(Text(note, style="italic"))
             self._explorer.shown = ("record", rid)
         else:
@@ -101,10 +116,35 @@ class PaneView:
                 landmark_of=landmark_of(topics, rid),
                 marked=rid in self._explorer.marks,
                 status=status or ("Fetching the full record…" if fetching else None),
+                journal=library.settings.journal,
             )
-            self._explorer.shown = ("record", record.id)
+            self._explorer.shown = ("record", rid)
+        self._follow_record(rid, record, failed)
         if wants_fetch and not offline:
             self._loaders.fetch_record(rid)
+
+    def _follow_record(self, rid: str, record: Record | None, failed: str | None) -> None:
+        """The status line for the record shown: its id, and what is wrong with it if anything."""
+        name = id_text(rid)
+        reason = self._report.offline_reason()
+        if failed and reason is not None:  # the network went away: one calm line, no alarm
+            self._follow(self._report.offline_line(reason))
+            return
+        if failed:
+            self._follow(f"{name} could not be fetched: {failed} · r retries", error=True)
+            return
+        parts = [name]
+        if record is not None:
+            signal = safety(record)
+            if signal:
+                parts.append("RETRACTED" if signal == RETRACTED else "expression of concern")
+            if not record.is_full:
+                parts.append("citation-level record from the shipped seed")
+        elif self._library.offline:
+            parts.append("not in the cache (offline)")
+        if rid in self._explorer.marks:
+            parts.append(f"marked ({len(self._explorer.marks):,} in all: M lists them)")
+        self._follow(" · ".join(parts))
 
     def topic(self, topic_id: str) -> None:
         """A topic's overview; its PubMed counts are asked for the first time it is shown."""
@@ -123,6 +163,8 @@ class PaneView:
             offline=library.offline,
         )
         self._explorer.shown = ("topic", topic.id)
+        size = len(library.topics.landmark_ids(topic_id))
+        self._follow(f"{one_line(topic.title)}: {size} landmarks · enter opens the topic")
         if topic_id not in self._explorer.counts:
             self._loaders.load_counts(topic_id)
 
@@ -140,14 +182,42 @@ class PaneView:
             owner = citation_label(record) if record is not None else None
         self._pane.show_message(group_text(lst, query=query, owner=owner))
         self._explorer.shown = ("group", key)
+        self._follow_group(lst)
+
+    def _follow_group(self, lst: ListState) -> None:
+        title = lst.title or GROUP_TITLES.get(lst.kind, lst.kind)
+        if lst.state == FAILED and lst.error:
+            self._follow(f"{title} could not load: {lst.error} · r retries", error=True)
+            return
+        if lst.state == LOADED:
+            shown = len(lst.ids)
+            if lst.only != "all":  # filtered: count what it keeps (one batch read)
+                found = self._library.cached(lst.ids).get
+                shown = arrange(lst.ids, found, sort=lst.sort, only=lst.only).shown
+            total = lst.total if lst.total is not None else len(lst.ids)
+            how = describe(lst.sort, lst.only)
+            arranged = f" · {how}" if how else ""
+            self._follow(f"{title}: {shown:,} shown of {total:,}{arranged} · S sorts · F filters")
+        elif lst.state == LOADING:
+            self._follow(f"{title}: loading…")
+        else:
+            self._follow(f"{title}: {lst.note or 'enter loads it'}")
 
     def note(self, text: str) -> None:
         """A short dim note (what a leaf says)."""
         self._pane.show_message(Text(text, style="dim"))
         self._explorer.shown = ("note", "")
+        self._follow(text)
 
     def refresh(self, rids: set[str] | None = None) -> None:
         """Show again what the pane shows, if it may have changed (records arrived, marks)."""
+        self._moved = False
+        try:
+            self._refresh(rids)
+        finally:
+            self._moved = True
+
+    def _refresh(self, rids: set[str] | None) -> None:
         kind, key = self._explorer.shown
         if kind == "record" and (rids is None or key in rids):
             self.record(key)
@@ -155,6 +225,9 @@ class PaneView:
             self.topic(key)
         elif kind == "group":
             self.group(key)
+
+    def _follow(self, message: str, *, error: bool = False) -> None:
+        self._report.follow(message, error=error, moved=self._moved)
 
     def prefetch_around(self, node: TreeNode[NodeData]) -> None:
         """Fetch a few not-yet-fetched references beside the highlighted one."""
@@ -169,17 +242,13 @@ class PaneView:
         """The highlighted record's fetch came back."""
         rid = message.rid
         self._explorer.fetched([rid], message.error)
-        if not message.answered:
-            self._report.fail(message.error or f"Could not fetch {rid}.")
-            return
         self._tree.records_changed([rid])
         if message.error:
-            self._report.fail(message.error)
-        elif not message.found:
-            self._report.status(f"{rid}: PubMed has no such record.")
+            self._report.fail(f"{id_text(rid)} could not be fetched: {message.error}")
         if self._explorer.shown == ("record", rid):
-            self.record(rid)
-        self._loaders.count_cached()
+            self.refresh({rid})
+        elif not message.found and not message.error:
+            self._report.status(f"{id_text(rid)}: PubMed has no such record.")
 
     def prefetched(self, message: ans.Prefetched) -> None:
         """Siblings arrived ahead of the cursor."""
@@ -197,4 +266,4 @@ class PaneView:
             self._report.status(f"Topic counts: {counts.error}", error=True)
         self._report.header()
         if self._explorer.shown == ("topic", topic_id):
-            self.topic(topic_id)
+            self.refresh()

@@ -7,15 +7,18 @@ titles show literally. Styles (the retraction banner, headings) live in ``styles
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from mscterm.citation import source_line
+from mscterm.listing import CONCERN, RETRACTED, notices, resolution_text, safety
 from mscterm.model import Record, Topic
 from mscterm.tui.nodes import GROUP_TITLES
 from mscterm.tui.overview import TopicStats, citation_label
@@ -44,8 +47,11 @@ def record_text(
     topics: Sequence[str] = (),
     landmark_of: Sequence[str] = (),
     marked: bool = False,
+    journal: str = "abbrev",
 ) -> Text:
-    """The record as the pane shows it (without the retraction banner, drawn separately)."""
+    """The record as the pane shows it (without the retraction banner, drawn separately);
+    ``journal`` is the configured form (``abbrev`` or ``full``, which falls back to the
+    abbreviation where the full title is unknown)."""
     out = Text()
     out.append_text(safe_text(record.title or "(no title)", "bold"))
     out.append("\n")
@@ -57,7 +63,10 @@ def record_text(
             names += ", et al. (list may be partial)"
         out.append_text(safe_text(names))
         out.append("\n")
-    out.append_text(safe_text(source_line(record) or "n.d.", "italic"))
+    shown = record
+    if journal == "full" and record.journal:
+        shown = dataclasses.replace(record, journal_abbrev=None)
+    out.append_text(safe_text(source_line(shown) or "n.d.", "italic"))
     out.append("\n")
     ids = []
     if record.pmid:
@@ -76,8 +85,9 @@ def record_text(
         out.append("★ Landmark paper", style="bold")
         out.append_text(safe_text(" of: " + "; ".join(landmark_of)))
         out.append("\n")
-    if record.resolution and not record.pmid:
-        out.append_text(safe_text(f"PubMed lookup: {record.resolution}", "dim"))
+    state = resolution_text(record.resolution) if not record.pmid else None
+    if state:
+        out.append_text(safe_text(f"PubMed lookup: {state}", "dim"))
         out.append("\n")
     if not record.is_full:
         out.append(
@@ -127,19 +137,23 @@ def record_text(
 
 
 def retraction_text(record: Record) -> Text | None:
-    """The banner for a retracted record (with the retraction notice's id when known)."""
-    if not record.retracted:
+    """The banner of a retracted record, or of one under an expression of concern, naming
+    the notice (``retraction notice: PMID 90000075``)."""
+    signal = safety(record)
+    if signal is None:
         return None
-    text = Text("RETRACTED PUBLICATION", style="bold")
-    notices = []
-    for comment in record.comments:
-        if str(comment.get("type", "")).lower().startswith("retractionin"):
-            ref = comment.get("pmid") or comment.get("doi") or comment.get("ref_source")
-            if ref:
-                notices.append(str(ref))
-    if notices:
-        text.append_text(safe_text(" — retraction notice: " + ", ".join(notices)))
-    text.append("\nDo not cite as evidence without reading the retraction.")
+    if signal == RETRACTED:
+        text = Text("⚠ RETRACTED PUBLICATION", style="bold")
+        found = notices(record, RETRACTED)
+        if found:
+            text.append_text(safe_text(" — retraction notice: " + ", ".join(found)))
+        text.append("\nDo not cite as evidence without reading the retraction.")
+        return text
+    text = Text("⚠ EXPRESSION OF CONCERN", style="bold")
+    found = notices(record, CONCERN)
+    if found:
+        text.append_text(safe_text(" — notice: " + ", ".join(found)))
+    text.append("\nThe journal has raised concerns about this article; read the notice.")
     return text
 
 
@@ -193,7 +207,8 @@ def topic_text(
     head.append_text(_heading("Retracted"))
     if stats.retracted:
         for record in stats.retracted:
-            head.append("RETRACTED", style="bold reverse")
+            word = "RETRACTED" if safety(record) == RETRACTED else "CONCERN"
+            head.append(f"⚠ {word}", style="bold reverse")
             head.append(" ")
             head.append_text(safe_text(citation_label(record), single_line=True))
             head.append("\n")
@@ -249,8 +264,10 @@ class ReferencePane(VerticalScroll):
     """Record view / topic overview on the right; focusable so the keyboard can scroll it."""
 
     BINDINGS = [  # noqa: RUF012 -- Textual's own convention
-        ("j", "scroll_down", "Scroll down"),
-        ("k", "scroll_up", "Scroll up"),
+        Binding("j", "scroll_down", "Scroll down", show=False),
+        Binding("k", "scroll_up", "Scroll up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -298,9 +315,13 @@ class ReferencePane(VerticalScroll):
         landmark_of: Sequence[str] = (),
         marked: bool = False,
         status: str | None = None,
+        journal: str = "abbrev",
     ) -> None:
         """Show the whole record; ``status`` adds a dim line (e.g. "Fetching full record…")."""
-        body = record_text(record, topics=topics, landmark_of=landmark_of, marked=marked)
+        body = record_text(
+            record, topics=topics, landmark_of=landmark_of, marked=marked, journal=journal
+        )
+        self.set_class(safety(record) == CONCERN, "concern")
         if status:
             body = Text.assemble(Text(status + "\n", style="dim italic"), body)
         self._set(body, notice=retraction_text(record))

@@ -13,7 +13,7 @@ from mscterm.tui.safe import one_line
 
 
 class AppHeader(Static):
-    """``mscterm — MSC safety literature            online · 1,234 cached``.
+    """``mscterm · MSC safety literature     online · 87 shipped · 1,234 fetched · 2 marked``.
 
     Drawn from its state at render time (it depends on the width), so a change of state or of
     size is a repaint, never a layout pass.
@@ -24,30 +24,33 @@ class AppHeader(Static):
         title: str,
         *,
         offline: bool = False,
-        cached: int = 0,
+        shipped: int | None = None,
+        fetched: int = 0,
         marked: int = 0,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes="offline" if offline else "")
         self._title = title
-        self._offline, self._cached, self._marked = offline, cached, marked
+        self._state = (offline, shipped, fetched, marked)
 
-    def set_state(self, *, offline: bool, cached: int, marked: int) -> None:
+    def set_state(self, *, offline: bool, shipped: int, fetched: int, marked: int) -> None:
         """Receive the connection state and counts to show."""
-        state = (offline, cached, marked)
-        if state == (self._offline, self._cached, self._marked):
+        state = (offline, shipped, fetched, marked)
+        if state == self._state:
             return
-        self._offline, self._cached, self._marked = state
+        self._state = state
         self.set_class(offline, "offline")
         self.refresh()
 
     def render(self) -> Text:
         left = Text(f" {self._title}", style="bold")
         right = Text()
-        right.append("OFFLINE" if self._offline else "online", style="bold")
-        right.append(f" · {self._cached:,} cached")
-        if self._marked:
-            right.append(f" · {self._marked:,} marked")
+        offline, shipped, fetched, marked = self._state
+        right.append("OFFLINE" if offline else "online", style="bold")
+        if shipped is not None:  # counted right after the first frame
+            right.append(f" · {shipped:,} shipped · {fetched:,} fetched")
+        if marked:
+            right.append(f" · {marked:,} marked")
         right.append(" ")
         width = max(self.size.width, 1)
         gap = width - left.cell_len - right.cell_len

@@ -28,15 +28,14 @@ from mscterm.tui.nodes import (
     GroupData,
     MoreData,
     NodeData,
-    NoteData,
     RecordData,
     ReviewData,
     Target,
     TopicData,
     target_of,
 )
-from mscterm.tui.rows import record_label, record_row
-from mscterm.tui.widgets import tree_lists, tree_position, tree_search
+from mscterm.tui.rows import SIGNALS, Row, record_label, record_row, row_styles
+from mscterm.tui.widgets import tree_found, tree_lists, tree_position, tree_search
 from mscterm.tui.widgets.tree_index import TreeIndex
 from mscterm.tui.widgets.tree_source import Lookup, Source, TreeSource
 
@@ -47,10 +46,17 @@ TOGGLE = Style.from_meta({"toggle": True})
 """The expand arrow's click target (what ``Tree`` itself puts on it)."""
 
 Node = TreeNode[NodeData]
+TYPICAL_ROW = 60
+"""Cells a reference's row is taken to need before it is first drawn."""
+SIGNS = 8
+"""Cells the signs before a row may take (mark, safety, decision, landmark)."""
 
 
 class TopicTree(Tree[NodeData]):
     """Topics → sub-topics → references, with the review as its own top node."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"topic-tree--{name}" for name in SIGNALS}
+    """A row's signals (mark, retracted, concern, landmark, decision): styled in app.tcss."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Down", show=False),
@@ -119,18 +125,30 @@ class TopicTree(Tree[NodeData]):
         self.add_node(self.root, self.source.review_label(), ReviewData(key="review"))
         for topic in self.source.topics:
             self._add_topic(self.root, topic)
+        for kind, key in reversed(self._explorer.found):
+            tree_found.add(self, self._explorer, kind, key)
 
-    def add_node(self, parent: Node, label: Text, data: NodeData, *, expand: bool = True) -> Node:
-        """Add a node and index it (every node is added here)."""
-        node = parent.add(label, data, allow_expand=expand)
+    def show_found(self, kind: str, key: str) -> str:
+        """Show a found record (``key``: its id) or search list first under "Found", opened;
+        returns the key of its node."""
+        return tree_found.show(self, self._explorer, kind, key)
+
+    def add_node(
+        self, parent: Node, label: Text, data: NodeData, *, expand: bool = True, first: bool = False
+    ) -> Node:
+        """Add a node (``first``: before its siblings) and index it (every node is added here)."""
+        node = parent.add(label, data, allow_expand=expand, before=0 if first else None)
         self._index.add(node)
         return node
 
-    def add_record(self, parent: Node, rid: str, *, landmark: bool = False) -> Node:
+    def add_record(
+        self, parent: Node, rid: str, *, landmark: bool = False, first: bool = False
+    ) -> Node:
         """A reference's node (its label is drawn at paint time)."""
         key = f"{parent.data.key if parent.data else ''}/{rid}"
         data = RecordData(key=key, rid=rid, landmark=landmark)
-        return self.add_node(parent, Text(), data, expand=rid.isdigit() and rid != REVIEW_PMID)
+        expand = rid.isdigit() and rid != REVIEW_PMID
+        return self.add_node(parent, Text(), data, expand=expand, first=first)
 
     def _add_topic(self, parent: Node, topic: Topic) -> Node:
         data = TopicData(key=topic_key(topic.id), topic_id=topic.id)
@@ -151,38 +169,28 @@ class TopicTree(Tree[NodeData]):
     def ensure_populated(self, node: Node) -> None:
         """Create the children a node shows before anything is fetched (cache/seed only)."""
         self.attach()
-        data = node.data
-        if isinstance(data, TopicData) and not data.populated:
-            data.populated = True
-            topic = self.source.find(data.topic_id)
-            if topic is None:
-                return
-            for rid in self.source.landmark_ids(topic.id):
-                self.add_record(node, rid, landmark=True)
-            for child in topic.children:
-                self._add_topic(node, child)
-            tree_lists.add_list(self, self._explorer, node, "latest", topic.id)
-        elif isinstance(data, ReviewData) and not data.populated:
-            data.populated = True
-            self.add_record(node, data.pmid)
-            for kind in ("references", "similar", "cited_by"):
-                tree_lists.add_list(self, self._explorer, node, kind, data.pmid)
-        elif isinstance(data, RecordData) and not data.populated and node.allow_expand:
-            data.populated = True
-            for kind in ("similar", "cited_by"):
-                tree_lists.add_list(self, self._explorer, node, kind, data.rid)
+        tree_lists.populate(self, self._explorer, node)
+
+    def add_topic(self, parent: Node, topic: Topic) -> Node:
+        """A topic's node (its children are made when it is first opened)."""
+        return self._add_topic(parent, topic)
 
     # -- labels --------------------------------------------------------------------------------
-    def _row(self, rid: str) -> Text:
+    def _row(self, rid: str) -> Row:
         return record_row(self.source.lookup(rid), rid)
 
     def label_of(self, node: Node) -> Text:
         """A node's label as it is drawn now (without the expand arrow)."""
         data = node.data
         if isinstance(data, RecordData):
-            row = self._index.row(data.rid, self._row)
-            marked = data.rid in self._explorer.marks
-            return record_label(row, marked=marked, landmark=data.landmark)
+            explorer = self._explorer
+            return record_label(
+                self._index.row(data.rid, self._row),
+                marked=data.rid in explorer.marks,
+                landmark=data.landmark,
+                decision=explorer.decision_of(data.rid),
+                styles=row_styles(self, "topic-tree"),
+            )
         label = node.label
         return label.copy() if isinstance(label, Text) else Text(label)
 
@@ -196,6 +204,16 @@ class TopicTree(Tree[NodeData]):
             icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
             return Text.assemble((icon, base_style + TOGGLE), label)
         return Text.assemble(("", base_style), label)
+
+    def get_label_width(self, node: Node) -> int:
+        """A reference's width without drawing it: Tree asks for every line's width whenever
+        its lines are rebuilt (thousands of open nodes), and the tree never scrolls sideways,
+        so a row not drawn yet counts as a typical one instead of being read from the cache."""
+        data = node.data
+        if not isinstance(data, RecordData):
+            return super().get_label_width(node)
+        width = self._index.drawn_width(data.rid)
+        return (width if width is not None else TYPICAL_ROW) + SIGNS + 2
 
     def marks_changed(self, rids: Iterable[str]) -> None:
         """Repaint the lines showing these records (their mark changed)."""
@@ -230,7 +248,6 @@ class TopicTree(Tree[NodeData]):
         if node is None:
             return
         cursor_key = self.cursor_key()
-        node.set_label(tree_lists.list_label(lst))
         self._index.drop_rows(lst.ids)  # drawn afresh, as when the list is first shown
         tree_lists.fill(self, node, lst)
         tree_position.apply_pending(self, self._explorer, node)
@@ -305,19 +322,7 @@ class TopicTree(Tree[NodeData]):
     # -- events -> messages --------------------------------------------------------------------
     def highlighted(self, node: Node) -> msg.TreeMessage | None:
         """What the cursor is on when it is on ``node``, as the message that says so."""
-        data = node.data
-        if isinstance(data, RecordData | ReviewData):
-            rid = data.rid if isinstance(data, RecordData) else data.pmid
-            return msg.RecordHighlighted(self, node, rid)
-        if isinstance(data, TopicData):
-            return msg.TopicHighlighted(self, node, data.topic_id)
-        if isinstance(data, GroupData):
-            return msg.GroupHighlighted(self, node, data.key)
-        if isinstance(data, MoreData):
-            return msg.NoteHighlighted(self, node, "Press enter to load the next page.")
-        if isinstance(data, NoteData):
-            return msg.NoteHighlighted(self, node, data.text or self.label_of(node).plain)
-        return None
+        return msg.highlight_of(self, node, lambda: self.label_of(node).plain)
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
         event.stop()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from rich.text import Text
 from textual.widgets.tree import TreeNode
 
 from mscterm.tui.nodes import NodeData, RecordData
+from mscterm.tui.rows import Row
 
 Node = TreeNode[NodeData]
 
@@ -23,7 +23,7 @@ class TreeIndex:
     def __init__(self) -> None:
         self._by_key: dict[str, Node] = {}
         self._by_rid: dict[str, list[Node]] = {}
-        self._rows: dict[str, Text] = {}
+        self._rows: dict[str, Row] = {}
 
     def clear(self) -> None:
         """The tree was rebuilt: nothing is shown any more (rows are made again too)."""
@@ -69,12 +69,17 @@ class TreeIndex:
         for rid in rids:
             yield from self._by_rid.get(rid, ())
 
-    def row(self, rid: str, make: Callable[[str], Text]) -> Text:
+    def row(self, rid: str, make: Callable[[str], Row]) -> Row:
         """The record's row, made by ``make`` the first time it is drawn."""
         row = self._rows.get(rid)
         if row is None:
             row = self._rows[rid] = make(rid)
         return row
+
+    def drawn_width(self, rid: str) -> int | None:
+        """The cell width of the record's row if it was drawn already (None: not yet)."""
+        row = self._rows.get(rid)
+        return row.text.cell_len if row is not None else None
 
     def drop_rows(self, rids: Iterable[str] | None = None) -> None:
         """These records changed (None: all may have): their rows are made again."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from textual.widgets.tree import TreeNode
 
-from mscterm.tui.nodes import NodeData
+from mscterm.tui.nodes import FOUND_KEY, NodeData
 
 if TYPE_CHECKING:
     from mscterm.tui.explorer import Explorer
@@ -43,6 +43,11 @@ def expanded_keys(tree: TopicTree, explorer: Explorer) -> list[str]:
     keys = [n.data.key for n in tree.iter_nodes() if n.is_expanded and n.data is not None]
     keys += sorted(k for k in position.expand if _still_pending(tree, explorer, k))
     return keys
+
+
+def session_only(key: str | None) -> bool:
+    """Keys under "Found this session" do not outlive the session (nor get saved)."""
+    return key is not None and (key == FOUND_KEY or key.startswith(FOUND_KEY + "/"))
 
 
 def cursor_key(tree: TopicTree, explorer: Explorer) -> str | None:

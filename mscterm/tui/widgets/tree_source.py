@@ -17,8 +17,11 @@ from mscterm.tui.safe import safe_text
 
 Lookup = Callable[[str], Record | None]
 """Synchronous cache/seed lookup: never touches the network."""
-Source = tuple[Iterable[Topic], Callable[[str], list[str]], Lookup]
-"""(root topics, landmark ids of a topic, lookup): what :meth:`TreeSource.attach` switches to."""
+Many = Callable[[list[str]], dict[str, Record]]
+"""Synchronous batch lookup (one read for a whole list: sorting and filtering a list)."""
+Source = tuple[Iterable[Topic], Callable[[str], list[str]], Lookup, Many]
+"""(root topics, landmark ids of a topic, lookup, batch lookup): what :meth:`TreeSource.attach`
+switches to."""
 
 REVIEW_CITATION = "Wang et al. 2012 · Stem Cells Int"
 """The review's label until the cache/seed is read (the seed record's own short citation)."""
@@ -42,6 +45,7 @@ class TreeSource:
         self.topics = list(topics)
         self.landmark_ids = landmark_ids
         self.lookup: Lookup = lookup if lookup is not None else _not_yet
+        self.many: Many = self._one_by_one
         self._full = full
         """Gives the full map and the cache lookup when ``topics`` is only an outline."""
 
@@ -50,9 +54,13 @@ class TreeSource:
         if self._full is None:
             return False
         full, self._full = self._full, None
-        topics, self.landmark_ids, self.lookup = full()
+        topics, self.landmark_ids, self.lookup, self.many = full()
         self.topics = list(topics)
         return True
+
+    def _one_by_one(self, rids: list[str]) -> dict[str, Record]:
+        found = {rid: self.lookup(rid) for rid in rids}
+        return {rid: record for rid, record in found.items() if record is not None}
 
     def walk(self) -> Iterator[Topic]:
         """Every topic of the map, parents first."""
