@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from mscterm.model import Record, is_trial_id
 from mscterm.tui.overview import record_links
 from mscterm.tui.safe import one_line
-from mscterm.tui.trials import actions as trial_actions
 from mscterm.tui.widgets import tree_search
 
 if TYPE_CHECKING:
@@ -123,6 +122,8 @@ class RecordActions:
     def copy(self) -> None:
         nct = self._trial()
         if nct is not None:
+            from mscterm.tui.trials import actions as trial_actions
+
             self._copy(trial_actions.copy_choices(self._library, nct))
             return
         record = self.current_record()
@@ -153,6 +154,8 @@ class RecordActions:
 
     def trials(self) -> None:
         """``T``: the registered trials the record shown names: one opens, several offer a menu."""
+        from mscterm.tui.trials import actions as trial_actions
+
         record = self.current_record()
         ncts = trial_actions.registered_trials(record) if record is not None else []
         if not ncts:
@@ -180,7 +183,9 @@ class RecordActions:
         page on ClinicalTrials.gov."""
         nct = self._trial()
         if nct is not None:
-            self.open_url(trial_actions.trial_url(nct))
+            from mscterm.tui.trials.text import trial_url
+
+            self.open_url(trial_url(nct))
             return
         record = self.current_record()
         if record is None:

@@ -19,7 +19,6 @@ from mscterm.tui.nodes import GROUP_TITLES
 from mscterm.tui.overview import citation_label, topic_stats
 from mscterm.tui.safe import one_line
 from mscterm.tui.trials.pages import TRIAL_LISTS
-from mscterm.tui.trials.view import TrialView
 from mscterm.tui.widgets import tree_search
 from mscterm.tui.widgets.reference_pane import group_text
 
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from mscterm.tui.explorer import Explorer
     from mscterm.tui.nodes import NodeData
     from mscterm.tui.screens.report import Report
+    from mscterm.tui.trials.view import TrialView
     from mscterm.tui.widgets.reference_pane import ReferencePane
     from mscterm.tui.widgets.topic_tree import TopicTree
     from mscterm.tui.workers import Loaders
@@ -78,11 +78,20 @@ class PaneView:
         self._report = report
         self._moved = True
         """False while showing the same thing again (the status line keeps what was said)."""
-        self.trials = TrialView(
-            pane, tree, library, explorer, loaders, report,
-            follow=self._follow, refresh=self.refresh,
-        )  # fmt: skip
-        """Registered trials: a trial, a trial list, a topic's publication gap."""
+        self._trials: TrialView | None = None
+
+    @property
+    def trials(self) -> TrialView:
+        """Registered trials: a trial, a trial list, a topic's publication gap (made, and its
+        modules imported, when first needed: none of it is part of the first frame)."""
+        if self._trials is None:
+            from mscterm.tui.trials.view import TrialView
+
+            self._trials = TrialView(
+                self._pane, self._tree, self._library, self._explorer, self._loaders,
+                self._report, follow=self._follow, refresh=self.refresh,
+            )  # fmt: skip
+        return self._trials
 
     def highlighted(self, message: msg.TreeMessage) -> None:
         """Show what the tree's cursor is on (the highlight message names it)."""

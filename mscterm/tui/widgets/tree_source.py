@@ -15,7 +15,6 @@ from mscterm.model import Record, Topic, Trial, is_trial_id
 from mscterm.tui.nodes import REVIEW_PMID
 from mscterm.tui.rows import Row, RowStyles, record_row
 from mscterm.tui.safe import safe_text
-from mscterm.tui.trials.rows import trial_row
 
 Lookup = Callable[[str], Record | None]
 """Synchronous cache/seed lookup: never touches the network."""
@@ -100,6 +99,8 @@ class TreeSource:
     def row(self, rid: str, styles: Callable[[], RowStyles]) -> Row:
         """The row of a record, or of a registered trial (status · phase · badge · title)."""
         if is_trial_id(rid):
+            from mscterm.tui.trials.rows import trial_row  # trials are not in the first frame
+
             return trial_row(self.trial(rid), rid, styles())
         return record_row(self.lookup(rid), rid)
 
