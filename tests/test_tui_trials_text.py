@@ -151,6 +151,9 @@ def test_no_results_and_unknown_numbers_say_so():
     summary = dataclasses.replace(make_trial(6, results=True), adverse_events=None)
     note = "Fetching the full study with its adverse events…"
     assert note in TrialContent(summary, events_note=note).text(45).plain
+    assert "the registry sent no adverse events" in TrialContent(summary).text(45).plain
+    unknown = dataclasses.replace(summary, has_results=None)
+    assert "Not known whether results are posted." in TrialContent(unknown).text(45).plain
 
 
 def test_hostile_registry_text_is_shown_literally():

@@ -119,6 +119,8 @@ def trial_text(
             _line(out, events_note, "italic")
         elif trial.has_results is False:
             out.append("No results posted on the registry: no adverse events to show.\n")
+        elif trial.has_results:
+            out.append("Results are posted, but the registry sent no adverse events.\n")
         else:
             out.append("Not known whether results are posted.\n", style="dim")
     out.append_text(publications_text(trial))
