@@ -48,8 +48,10 @@ def labels_version(files: Iterable[Path] | None = None) -> str:
     """A hash of what files records under topics: the topic map (rules, landmarks), the seed
     snapshot (sub-topics file landmarks by their seed records) and the matching code."""
     if files is None:
-        code = Path(__file__).resolve().parent / "topics.py"
-        files = (resources.topics_path(), resources.seed_records_path(), code)
+        from mscterm.topics import rules, topicmap  # the matching and the pinning code
+
+        code = (Path(rules.__file__), Path(topicmap.__file__))
+        files = (resources.topics_path(), resources.seed_records_path(), *code)
     digest = hashlib.blake2b(f"rules {RULES_VERSION}".encode(), digest_size=12)
     for path in files:
         try:
