@@ -58,15 +58,11 @@ class Answer(Generic[T]):
 
 
 @dataclass(slots=True)
-class Fetched:
-    """What :meth:`Library.records` could provide.
+class Outcome:
+    """How a many-ids call went: ``error``/``problem``/``offline``/``warnings`` as in
+    :class:`Answer`; ``missing`` the asked ids nobody has (PubMed, the registry, or offline the
+    cache)."""
 
-    ``records`` holds every asked id that is available (from the cache or the network; a seed
-    record stands in when nothing fuller could be had), keyed by the asked id; ``missing`` the
-    ids nobody has; ``error``/``problem``/``offline`` as in :class:`Answer`.
-    """
-
-    records: dict[str, Record] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     error: str | None = None
     problem: Problem | None = None
@@ -75,31 +71,26 @@ class Fetched:
 
     @property
     def ok(self) -> bool:
-        """Nothing failed (some ids may still be missing: PubMed does not have them)."""
+        """Nothing failed (some ids may still be missing: the service does not have them)."""
         return self.error is None
 
 
 @dataclass(slots=True)
-class FetchedTrials:
-    """What :meth:`Library.trials` could provide: :class:`Fetched` for registered trials.
+class Fetched(Outcome):
+    """What :meth:`Library.records` could provide: ``records`` holds every asked id that is
+    available (from the cache or the network; a seed record stands in when nothing fuller
+    could be had), keyed by the asked id."""
 
-    ``trials`` holds every asked NCT id that is available (cache or registry), keyed by the
-    asked id (an old id the registry redirects holds the trial under its current id);
-    ``missing`` the ids the registry does not have (or, offline, the cache lacks);
-    ``error``/``problem``/``offline`` as in :class:`Answer`.
-    """
+    records: dict[str, Record] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FetchedTrials(Outcome):
+    """What :meth:`Library.trials` could provide: ``trials`` holds every asked NCT id that is
+    available (cache or registry), keyed by the asked id (an old id the registry redirects
+    holds the trial under its current id)."""
 
     trials: dict[str, Trial] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    error: str | None = None
-    problem: Problem | None = None
-    offline: bool = False
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Nothing failed (some ids may still be missing: the registry does not have them)."""
-        return self.error is None
 
 
 @dataclass(slots=True)

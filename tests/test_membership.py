@@ -22,6 +22,7 @@ from mscterm.library.membership import (
     LazyMembership,
     Membership,
     TopicLabeler,
+    labels_files,
     labels_version,
 )
 from mscterm.model import AbstractSection, MeshHeading, Record
@@ -207,6 +208,11 @@ def test_the_labels_version_follows_the_files(tmp_path: Path) -> None:
     rules.write_text('[[topic]]\nid = "b"\n')
     assert labels_version([rules]) != first
     assert labels_version() != labels_version([rules])
+
+
+def test_the_labels_version_hashes_files_that_exist() -> None:
+    # A moved module would otherwise hash as "unreadable" forever: a rules change unnoticed.
+    assert all(path.is_file() for path in labels_files())
 
 
 def test_the_labeler_files_fetched_records_only(offline_settings: Settings) -> None:

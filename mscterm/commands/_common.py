@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, OK, STORAGE_FAILURE
 from mscterm.model import BadIdError, parse_id
@@ -17,12 +17,13 @@ def say(message: str) -> None:
     print(f"mscterm: {one_line(message)}", file=sys.stderr)
 
 
-def parse_ids(raw: Iterable[str]) -> list[str] | None:
-    """Record ids for user-typed identifiers; ``None`` (after saying why) if any is bad."""
+def parse_ids(raw: Iterable[str], parse: Callable[[str], str] = parse_id) -> list[str] | None:
+    """Ids for user-typed identifiers, each once (``parse``: records by default; trials or
+    both with ``parse_trial_id``/``parse_any_id``); ``None`` (after saying why) if any is bad."""
     ids = []
     for text in raw:
         try:
-            ids.append(parse_id(text))
+            ids.append(parse(text))
         except BadIdError as exc:
             say(str(exc))
             return None

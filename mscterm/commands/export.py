@@ -13,10 +13,10 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from mscterm.commands._common import say
+from mscterm.commands._common import parse_ids, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK, STORAGE_FAILURE
-from mscterm.model import BadIdError, parse_any_id
+from mscterm.model import parse_any_id
 
 if TYPE_CHECKING:
     from mscterm.export.flow import ExportJob, ExportOutcome
@@ -37,10 +37,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from mscterm.export.options import ExportOptions
 
     output: str = args.output or "-"
-    try:
-        ids = [parse_any_id(raw) for raw in args.ids]
-    except BadIdError as exc:
-        say(str(exc))
+    ids = parse_ids(args.ids, parse_any_id)
+    if ids is None:
         return BAD_INPUT
     if not (ids or args.topic or args.marked or args.decision):
         say("nothing to export: give IDs, --topic ID, --marked or --decision")

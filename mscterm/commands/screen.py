@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mscterm.commands._common import say
+from mscterm.commands._common import parse_ids, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, OK
-from mscterm.model import BadIdError, parse_any_id
+from mscterm.model import parse_any_id
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -21,10 +21,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from mscterm.library import Library
     from mscterm.screening import ScreeningError
 
-    try:
-        ids = list(dict.fromkeys(parse_any_id(raw) for raw in args.ids))
-    except BadIdError as exc:
-        say(str(exc))
+    ids = parse_ids(args.ids, parse_any_id)
+    if ids is None:
         return BAD_INPUT
     if args.include:
         decision: str | None = "include"

@@ -11,31 +11,19 @@ import argparse
 import shutil
 import sys
 
-from mscterm.commands._common import exit_code, say
+from mscterm.commands._common import exit_code, parse_ids, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
 from mscterm.library import Library
 from mscterm.library.trials import is_complete
-from mscterm.model import BadIdError, Trial, parse_trial_id
+from mscterm.model import Trial, parse_trial_id
 from mscterm.results import FetchedTrials
 from mscterm.textsafe import json_text
 
 
-def parse_trial_ids(raw: list[str]) -> list[str] | None:
-    """Upper-cased NCT ids, each once; ``None`` (after one line saying why) if any is bad."""
-    ids = []
-    for text in raw:
-        try:
-            ids.append(parse_trial_id(text))
-        except BadIdError as exc:
-            say(str(exc))
-            return None
-    return list(dict.fromkeys(ids))
-
-
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Print the trials; exit 0 all found · 1 some not found · 2 bad input · 3 network."""
-    ids = parse_trial_ids(args.ids)
+    ids = parse_ids(args.ids, parse_trial_id)
     if ids is None:
         return BAD_INPUT
     library = Library(settings)

@@ -44,14 +44,19 @@ def newest_first(ids: Iterable[str]) -> list[str]:
     return pmids + sorted(rid for rid in ids if not rid.isdigit())
 
 
+def labels_files() -> tuple[Path, ...]:
+    """What files records under topics: the topic map (rules, landmarks), the seed snapshot
+    (sub-topics file landmarks by their seed records), and the matching and pinning code."""
+    from mscterm.topics import rules, topicmap
+
+    code = (Path(rules.__file__), Path(topicmap.__file__))
+    return (resources.topics_path(), resources.seed_records_path(), *code)
+
+
 def labels_version(files: Iterable[Path] | None = None) -> str:
-    """A hash of what files records under topics: the topic map (rules, landmarks), the seed
-    snapshot (sub-topics file landmarks by their seed records) and the matching code."""
-    if files is None:
-        code = Path(__file__).resolve().parent / "topics.py"
-        files = (resources.topics_path(), resources.seed_records_path(), code)
+    """A hash of :func:`labels_files` (or ``files``): the index's labels are those rules'."""
     digest = hashlib.blake2b(f"rules {RULES_VERSION}".encode(), digest_size=12)
-    for path in files:
+    for path in labels_files() if files is None else files:
         try:
             digest.update(path.read_bytes())
         except OSError:
