@@ -10,6 +10,8 @@
   sending a key until the captured screen changed (the real app, its lists filled from the cache
   after the first frame: ``--serve-keys``), median of 20 presses of each key (each followed by
   its undo, untimed); budget ≤ 100 ms each.
+* **The trial pane's keys**, the same way, with the cursor on a registered trial (its adverse
+  events in the pane) under "Found", beside those 2,000 open nodes: ``--serve-trial-keys``.
 
 Each launch waits in ``sh -c 'read'`` inside an already running pane; the clock starts when
 Enter is sent, so tmux's own start-up is not measured, only the program's. Both programs run
@@ -25,6 +27,7 @@ import shlex
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +219,22 @@ KEYS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
 """Keys a person presses in the explorer; each timed press is followed by its undo."""
 
 
+TRIAL_KEYS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    # the cursor starts on a registered trial with results under "Found" (its pane shown)
+    ("j / k", ("j",), ("k",)),
+    ("space", ("Space",), ()),
+    ("l / h", ("l",), ("h",)),
+    ("y", ("y",), ("Escape",)),
+    ("e", ("e",), ("Escape",)),
+    ("tab", ("Tab",), ("Tab",)),
+    ("M", ("M",), ("Escape",)),
+    ("?", ("?",), ("Escape",)),
+]
+"""Keys on a trial (its pane shown); each timed press is followed by its undo."""
+TRIALS_SHOWN = (9, 18)
+"""Fictional trials (``tests.ctgov_studies``) put in the cache and opened: both with results."""
+
+
 def open_many(app: Any, nodes: int = NODES) -> None:
     """Expand every top-level topic with a "Latest on PubMed" list of cached records, as loaded
     lists would show them, until about ``nodes`` nodes are open."""
@@ -238,15 +257,29 @@ def open_many(app: Any, nodes: int = NODES) -> None:
     tree.select_key(f"{latest_key(roots[0].id)}/{ids[5]}")
 
 
-def serve_keys() -> None:
+def open_trials(app: Any) -> None:
+    """:func:`open_many`, then the fictional trials of :data:`TRIALS_SHOWN` (cached whole, as
+    ``mscterm fetch --trials`` leaves them) opened under "Found", the cursor on the last."""
+    from tests.ctgov_studies import fictional_trial
+
+    open_many(app)
+    trials = [fictional_trial(n)[0] for n in TRIALS_SHOWN]
+    assert all(t.adverse_events is not None for t in trials)
+    app.library.store.put_trials(trials)
+    for trial in trials:
+        app.main.navigator.open_record(trial.nct_id)
+
+
+def serve_keys(prepare: Any = open_many) -> None:
     """``python -m bench.bench_tui --serve-keys``: the real app (settings from the environment)
-    with :func:`open_many` applied after its first frame, for the tmux key timings."""
+    with :func:`open_many` (``--serve-trial-keys``: :func:`open_trials`) applied after its first
+    frame, for the tmux key timings."""
     from mscterm.config import load_settings
     from mscterm.library import Library
     from mscterm.tui.app import MscApp
 
     app = MscApp(Library(load_settings()))
-    app.call_later(lambda: app.call_after_refresh(open_many, app))
+    app.call_later(lambda: app.call_after_refresh(prepare, app))
     app.run()
 
 
@@ -298,22 +331,28 @@ def _changed(tmux: TmuxSession, keys: tuple[str, ...], before: str) -> float:
         time.sleep(POLL / 5)
 
 
-def key_rows() -> list[dict[str, Any]]:
+def key_rows(
+    keys_timed: list[tuple[str, tuple[str, ...], tuple[str, ...]]] | None = None,
+    *,
+    serve: str = "--serve-keys",
+    ready: str = "Latest on PubMed (10,000",
+    what: str = "TUI keys",
+) -> list[dict[str, Any]]:
     """Median screen answer of each key in tmux: 10,000 cached records, 2,000 nodes open."""
     with tempfile.TemporaryDirectory(prefix="mscterm-bench-keys-") as name:
         tmp = Path(name)
         cache = tmp / "cache"
         warm_cache(cache, 10_000, index=True)
         env = _env(tmp, cache, offline=True)
-        argv = [PYTHON, "-m", "bench.bench_tui", "--serve-keys"]
+        argv = [PYTHON, "-m", "bench.bench_tui", serve]
         latencies: dict[str, float] = {}
         with _session(argv, env) as tmux:
             tmux.wait_for("READY", TIMEOUT)
             tmux.send_keys("Enter")
-            tmux.wait_for(lambda s: "Latest on PubMed (10,000" in s, TIMEOUT)
+            tmux.wait_for(lambda s: ready in s, TIMEOUT)
             time.sleep(1.0)  # the start-up's own work done
             baseline = tmux.capture()
-            for name, keys, undo in KEYS:
+            for name, keys, undo in KEYS if keys_timed is None else keys_timed:
                 samples = []
                 for _ in range(PRESSES):
                     if name == "g":
@@ -327,7 +366,7 @@ def key_rows() -> list[dict[str, Any]]:
     detail = ", ".join(f"{k} {v:.0f}" for k, v in latencies.items())
     return [
         row(
-            f"TUI keys, 10,000 cached records, {NODES:,} nodes open (tmux {WIDTH}×{HEIGHT}, "
+            f"{what}, 10,000 cached records, {NODES:,} nodes open (tmux {WIDTH}×{HEIGHT}, "
             f"median of {PRESSES} presses each, until the screen changed)",
             f"≤ {KEY_BUDGET_MS:.0f} ms every key",
             f"slowest {worst} {latencies[worst]:.0f} ms ({detail} ms)",
@@ -336,11 +375,21 @@ def key_rows() -> list[dict[str, Any]]:
     ]
 
 
+def trial_key_rows() -> list[dict[str, Any]]:
+    """The trial pane's keys (:data:`TRIAL_KEYS`), measured as :func:`key_rows` measures."""
+    return key_rows(
+        TRIAL_KEYS,
+        serve="--serve-trial-keys",
+        ready="Adverse events",
+        what="TUI keys on a trial (its adverse events in the pane)",
+    )
+
+
 def run() -> list[dict[str, Any]]:
     """Rows for bench/RESULTS.md."""
     if tmux_path() is None:
         return [row("TUI first frame / memory", "", "not measured: tmux is not installed", False)]
-    return first_frame_rows() + memory_rows() + key_rows()
+    return first_frame_rows() + memory_rows() + key_rows() + trial_key_rows()
 
 
 if __name__ == "__main__":
@@ -349,7 +398,15 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--serve-keys"]:
         serve_keys()
         raise SystemExit(0)
-    chosen = {"frame": first_frame_rows, "memory": memory_rows, "keys": key_rows}
+    if sys.argv[1:] == ["--serve-trial-keys"]:
+        serve_keys(open_trials)
+        raise SystemExit(0)
+    chosen: dict[str, Callable[[], list[dict[str, Any]]]] = {
+        "frame": first_frame_rows,
+        "memory": memory_rows,
+        "keys": key_rows,
+        "trial-keys": trial_key_rows,
+    }
     rows = [r for name in sys.argv[1:] for r in chosen[name]()] if sys.argv[1:] else run()
     for r in rows:
         print(f"| {r['what']} | {r['budget']} | {r['measured']} | {'✓' if r['ok'] else '✗'} |")

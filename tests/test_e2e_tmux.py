@@ -482,3 +482,74 @@ def test_goto_a_fictional_pmid_mark_and_export(tmp_path: Path, server: EUtilsSer
     done = run_cli(env, "export", "--marked", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert f"pmid = {{{pmid}}}" in out.read_text(encoding="utf-8")
+
+
+# -- issue 17: registered trials (80×24) ----------------------------------------------------------
+SORAFENIB_TRIAL = "NCT00791778"
+"""A real registered trial with posted results (recorded in ``../shared/ctgov/samples``), served
+by the ClinicalTrials.gov stand-in."""
+
+
+def pane_rows(screen: str) -> list[str]:
+    """The reference pane's rows (right of the border), as the terminal shows them."""
+    edge = pane_column(screen)
+    return [_cut(row, edge or 0).strip() for row in screen.split("\n")]
+
+
+def test_trial_pane_adverse_events_then_export_the_marked_trial(
+    tmp_path: Path, server: EUtilsServer, ctgov_samples_dir: Path
+) -> None:
+    """ctrl+p, go to the recorded NCT00791778 (fetched from the stand-in): the pane's adverse
+    events read per arm at 80×24, numbers whole; ``space`` marks the trial, and ``mscterm
+    export --marked`` writes it as a registry record."""
+    from mscterm.ctgov.parser import parse_study
+    from tests.ctgov_server import CTGovServer
+
+    recorded = parse_study(
+        (ctgov_samples_dir / "study_nct00791778_full_with_results_serious_events.json").read_bytes()
+    )
+    events = recorded.adverse_events
+    assert events is not None
+    with CTGovServer(samples_dir=ctgov_samples_dir) as registry:
+        env = app_env(tmp_path, server.url)
+        env["MSCTERM_CTGOV_URL"] = registry.url
+        with mscterm(env, 80, 24) as tmux:
+            tmux.wait_for("Review", WAIT)
+            tmux.send_keys("C-p")
+            tmux.wait_for(lambda s: "Go to" in s or "Search" in s, WAIT, message="the palette")
+            tmux.type_text(SORAFENIB_TRIAL.lower())
+            tmux.wait_for(f"Go to {SORAFENIB_TRIAL}", WAIT)
+            tmux.send_keys("Enter")
+            tmux.wait_for(lambda s: in_pane(s, recorded.title), WAIT, message="the trial's title")
+            last = events.groups[-1]
+            wanted = f"Other {last.other_affected}/{last.other_at_risk}"
+            tmux.send_keys("Tab")
+            screen = ""
+            for _ in range(40):  # read on: the arms' table is below the trial's facts
+                screen = tmux.capture()
+                if wanted in " ".join(" ".join(r.split()) for r in pane_rows(screen)):
+                    break
+                tmux.send_keys("j")
+                time.sleep(0.05)
+            rows = [" ".join(r.split()) for r in pane_rows(screen)]
+            for group in events.groups:  # each arm: serious and other, affected / at risk and %
+                assert any(r.startswith(f"{group.id} ") for r in rows), screen
+                for kind, n, at_risk in (
+                    ("Serious", group.serious_affected, group.serious_at_risk),
+                    ("Other", group.other_affected, group.other_at_risk),
+                ):
+                    share = f"{100 * n / at_risk:.1f}%"
+                    assert f"{kind} {n}/{at_risk} ({share})" in rows, (kind, group.id, screen)
+            assert all(len(r) <= 80 for r in screen.split("\n"))
+            tmux.send_keys("Space")
+            tmux.wait_for(lambda s: "1 marked" in header(s), WAIT, message="the trial marked")
+            quit_app(tmux)
+        assert [r.path.rsplit("/", 1)[-1] for r in registry.requests_to("study")] == [
+            SORAFENIB_TRIAL
+        ]
+        out = tmp_path / "marked.bib"
+        done = run_cli(env, "export", "--marked", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("@misc{") and SORAFENIB_TRIAL in text
+    assert f"https://clinicaltrials.gov/study/{SORAFENIB_TRIAL}" in text

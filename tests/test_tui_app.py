@@ -163,7 +163,10 @@ async def test_navigation_j_k_enter_and_landmarks_first(offline_settings: Settin
         labels = labels_under(tree, f"t:{TOPIC}")
         landmarks = app.library.topics.landmark_ids(TOPIC)
         assert all(label.lstrip("●⚠ ").startswith("★") for label in labels[: len(landmarks)])
-        assert labels[-1].startswith("Latest on PubMed")
+        # The topic's lists follow its landmarks and sub-topics: its PubMed literature, then
+        # its registered trials (the topic has a trials query).
+        assert labels[-2].startswith("Latest on PubMed")
+        assert labels[-1].startswith("Registered trials")
         # The retracted landmark carries the safety mark before everything else.
         assert any(label.startswith("⚠ ★ Rubio") for label in labels)
         await pilot.press("j")

@@ -13,7 +13,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from mscterm.model import BadIdError, parse_id
+from mscterm.model import BadIdError, parse_any_id
 from mscterm.tui.safe import one_line
 from mscterm.tui.screens.main import MainScreen
 
@@ -35,7 +35,7 @@ class MscCommands(Provider):
         offline = main.library.offline
         navigator = main.navigator
         return [
-            ("Go to PMID or DOI…", "open a record by its identifier", navigator.ask_goto),
+            ("Go to PMID, DOI or NCT id…", "open a record or trial by its id", navigator.ask_goto),
             ("Search PubMed…", "run a PubMed query and list the hits", navigator.ask_pubmed),
             ("Search the local cache", "the / screen", navigator.search),
             ("Export marked references…", "BibTeX, BibLaTeX, CSL-JSON or RIS", main.action_export),
@@ -64,7 +64,7 @@ class MscCommands(Provider):
         if not text:
             return
         try:
-            rid = parse_id(text)
+            rid = parse_any_id(text)
         except BadIdError:
             rid = None
         if rid is not None:

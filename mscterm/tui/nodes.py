@@ -17,6 +17,8 @@ GROUP_TITLES = {
     "similar": "Similar articles",
     "cited_by": "Cited by",
     "search": "Search",
+    "trials": "Registered trials",
+    "publications": "Publications",
 }
 FOUND_KEY = "found"
 """The session node's key: records and searches found outside the curated tree."""
@@ -65,7 +67,8 @@ class GroupData(NodeData):
     """A lazily loaded list; what it holds lives in the explorer's ``ListState`` of the same key.
 
     ``kind`` is ``latest`` (``owner`` is a topic id), ``references``/``similar``/``cited_by``
-    (``owner`` is a PMID) or ``search`` (a search's hits under "Found"; ``owner`` its title).
+    (``owner`` is a PMID), ``search`` (a search's hits under "Found"; ``owner`` its title),
+    ``trials`` (a topic's registered trials) or ``publications`` (``owner`` is an NCT id).
     """
 
     kind: str = ""

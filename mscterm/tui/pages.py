@@ -42,7 +42,10 @@ async def list_page(
     can be had offline, :class:`Failed` with the Library's sentence when nothing came.
     """
     from mscterm.tui.answers import Page
+    from mscterm.tui.trials.pages import TRIAL_LISTS, trial_page
 
+    if kind in TRIAL_LISTS:
+        return await trial_page(library, kind, owner, start, size, known, refresh)
     if kind == "latest":
         found = await library.topic_latest(owner, retstart=start, retmax=size, refresh=refresh)
         if found.problem is Problem.OFFLINE:

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from mscterm.model import is_trial_id
 from mscterm.tui.activity import Activity
 from mscterm.tui.explorer import FAILED_NOTE, OFFLINE_NOTE, latest_key
 from mscterm.tui.nodes import GROUP_TITLES
@@ -79,6 +81,15 @@ class Loaders:
         self._host.run_worker(
             work, group=group, exclusive=exclusive, thread=thread, exit_on_error=False
         )
+
+    def run(self, work: Any, group: str, *, label: str | None = None) -> None:
+        """Start ``work`` as a worker of this host, in one of its groups (the trial workers of
+        :mod:`mscterm.tui.trials.loaders` run here too: timed and cancelled alike)."""
+        self._run(work, group, label=label)
+
+    def post(self, message: Message) -> None:
+        """Post an answer to the host (for the workers beside these)."""
+        self._host.post_message(message)
 
     def busy(self) -> bool:
         """Visible network work of this host is running."""
@@ -186,7 +197,7 @@ class Loaders:
         key, kind, owner, generation = spec
         try:
             page = await self.page(kind, owner, start, size, known, refresh)
-            fetched = await self._library.records(page.ids, refresh=refresh)
+            fetched = await self._library.records(records_only(page.ids), refresh=refresh)
             loaded = answers.ListLoaded(key, generation, page, append, fetched.error)
             self._post(loaded)
         except Offline:
@@ -243,7 +254,7 @@ class Loaders:
                 asked += library.topics.landmark_ids(topic_id)
             for page in pages:
                 asked += page
-            asked = list(dict.fromkeys(asked))
+            asked = records_only(dict.fromkeys(asked))
             if asked:
                 fetched = await library.records(asked)
                 if fetched.error:
@@ -343,6 +354,11 @@ class Loaders:
             self._post(answers.WorkFailed(f"Export failed: {exc}"))
             return
         self._post(answers.Exported(sentence))
+
+
+def records_only(ids: Iterable[str]) -> list[str]:
+    """Record ids without NCT ids: a trial list's rows are trials, not PubMed records."""
+    return [i for i in ids if not is_trial_id(i)]
 
 
 def export_marked(library: Library, marks: list[str], request: ExportRequest) -> str:

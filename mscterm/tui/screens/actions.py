@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from mscterm.model import Record
+from mscterm.model import Record, is_trial_id
 from mscterm.tui.overview import record_links
 from mscterm.tui.safe import one_line
 from mscterm.tui.widgets import tree_search
@@ -120,10 +120,22 @@ class RecordActions:
             tree.focus()
 
     def copy(self) -> None:
+        nct = self._trial()
+        if nct is not None:
+            from mscterm.tui.trials import actions as trial_actions
+
+            self._copy(trial_actions.copy_choices(self._library, nct))
+            return
         record = self.current_record()
         if record is None:
             self._report.status(NOTHING.format(what="copy"))
             return
+        from mscterm.tui.screens.copy_menu import copy_choices
+
+        self._copy(copy_choices(record, bibtex_entry(self._library, record)))
+
+    def _copy(self, choices: list[tuple[str, str]]) -> None:
+        """``y``'s menu of what the record (or trial) shown offers; the choice is copied."""
         app = self._screen.app
 
         def copied(text: str | None) -> None:
@@ -131,12 +143,50 @@ class RecordActions:
                 app.copy_to_clipboard(text)
                 self._screen.notify(f"Copied: {one_line(text)[:70]}", markup=False)
 
-        from mscterm.tui.screens.copy_menu import CopyMenu
+        from mscterm.tui.screens.copy_menu import ChoiceMenu
 
-        app.push_screen(CopyMenu(record, bibtex_entry(self._library, record)), copied)
+        app.push_screen(ChoiceMenu("Copy to clipboard", choices), copied)
+
+    def _trial(self) -> str | None:
+        """The NCT id of the trial the pane shows (None: it shows no trial)."""
+        rid = self._shown()
+        return rid if rid is not None and is_trial_id(rid) else None
+
+    def trials(self) -> None:
+        """``T``: the registered trials the record shown names: one opens, several offer a menu."""
+        from mscterm.tui.trials import actions as trial_actions
+
+        record = self.current_record()
+        ncts = trial_actions.registered_trials(record) if record is not None else []
+        if not ncts:
+            rid = self._shown()
+            if rid is None or self._trial() is not None:
+                self._report.status(trial_actions.MOVE_TO_RECORD)
+            else:
+                name = f"PMID {rid}" if rid.isdigit() else rid
+                self._report.status(trial_actions.NO_TRIALS.format(name=name))
+            return
+        if len(ncts) == 1:
+            self._open_record(ncts[0])
+            return
+        from mscterm.tui.screens.copy_menu import ChoiceMenu
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._open_record(trial_actions.chosen_trial(value))
+
+        choices = trial_actions.trial_choices(self._library, ncts)
+        self._screen.app.push_screen(ChoiceMenu("Registered trials", choices), chosen)
 
     def open(self) -> None:
-        """``o``: PubMed, PMC (with a PMCID) or the DOI, in a browser or shown to copy."""
+        """``o``: PubMed, PMC (with a PMCID) or the DOI, in a browser or shown to copy; a trial's
+        page on ClinicalTrials.gov."""
+        nct = self._trial()
+        if nct is not None:
+            from mscterm.tui.trials.text import trial_url
+
+            self.open_url(trial_url(nct))
+            return
         record = self.current_record()
         if record is None:
             self._report.status(NOTHING.format(what="open"))

@@ -51,11 +51,13 @@ class Arranger:
         self._report = report
 
     def current_list(self) -> ListState | None:
-        """The list at the cursor (the list node, or the list holding the cursor's row)."""
+        """The list at the cursor (the list node, or the list holding the cursor's row); not a
+        topic's registered trials (trials, not records: listed newest registration first)."""
         node = self._tree.cursor_node
         while node is not None and not node.is_root:
             if isinstance(node.data, GroupData):
-                return self._explorer.lists.get(node.data.key)
+                lst = self._explorer.lists.get(node.data.key)
+                return lst if lst is None or lst.kind != "trials" else None
             node = node.parent
             if node is not None and not isinstance(node.data, GroupData):
                 return None

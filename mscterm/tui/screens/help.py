@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mscterm.tui.rows import LEGEND
+from mscterm.tui.trials.rows import TRIAL_LEGEND
 
 SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
     (
@@ -64,6 +65,18 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             ("A", "mark everything under the topic (again: unmark)"),
             ("M", "the marked records: unmark, clear all, export"),
             ("e", "export the marks: BibTeX, BibLaTeX, CSL-JSON, RIS"),
+        ],
+    ),
+    (
+        "Registered trials (ClinicalTrials.gov)",
+        [
+            ("", "under each topic with a trials query: Registered trials, newest first"),
+            ("enter", "on a trial: read it (adverse events per arm, publications)"),
+            ("l", "on a trial: its Publications, records to read, mark and export"),
+            ("space e", "mark a trial · export it as a registry record (@misc, @online)"),
+            ("o y", "open it on ClinicalTrials.gov · copy its NCT id, link or citation"),
+            ("T", "on a record: open the registered trials it names"),
+            ("r", "fetch the trial (or the list) again"),
         ],
     ),
 ]
@@ -132,6 +145,9 @@ def help_text(query_help: str, width: int = 76) -> Text:
     text.append("\nWhat a row shows\n", style="bold underline")
     text.append("  ● ⚠ + ★ Author year · title  (the title is cut, never the signs)\n")
     _table(text, LEGEND, width)
+    text.append("\nWhat a trial row shows\n", style="bold underline")
+    text.append("  ● Completed Ph2 R Title  (status · phase · badge · title)\n")
+    _table(text, TRIAL_LEGEND, width)
     text.append("\nLocal search (/)\n\n", style="bold underline")
     text.append(_syntax(query_help, width))
     text.append("\n\nPress escape, q or ? to close.", style="dim")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mscterm.model import is_trial_id
 from mscterm.tui.explorer import (
     CANCELLED_NOTE,
     FAILED,
@@ -36,8 +37,9 @@ if TYPE_CHECKING:
     from mscterm.tui.widgets.topic_tree import TopicTree
     from mscterm.tui.workers import ListSpec, Loaders
 
-OFFLINE_KINDS = {"references", "latest"}
-"""Lists that can show something offline (the review's known references; cached pages)."""
+OFFLINE_KINDS = {"references", "latest", "trials", "publications"}
+"""Lists that can show something offline (the review's known references; cached pages; kept
+lists of registered trials and what the cache knows of a trial's papers)."""
 
 
 class ListControl:
@@ -113,7 +115,9 @@ class ListControl:
                 self._report.status("Offline by choice: ctrl+p → Go online, then r.")
                 return
             library.offline = False
-        if kind == "record":
+        if kind == "record" and is_trial_id(key):
+            self._view.trials.refresh(key)
+        elif kind == "record":
             self._explorer.retry(key)
             self._report.status(f"Fetching {key} again…")
             self._loaders.fetch_record(key, refresh=True)
@@ -189,6 +193,7 @@ class ListControl:
         if lst is not None:
             self._set_state(message.key, FAILED, message.note)
             lst.error = message.error
+            self._view.refresh({message.key})  # the pane (and status line) say so if shown
         if message.error:
             self._report.fail(message.error)
 

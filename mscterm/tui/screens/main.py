@@ -53,6 +53,7 @@ from mscterm.tui.workers import Loaders
 if TYPE_CHECKING:
     from mscterm.library import Library
     from mscterm.tui import answers as ans
+    from mscterm.tui.trials.answers import GapCounted, TrialFetched
 
 # Dialogs are imported when first opened, the filter box mounted when first asked for.
 
@@ -75,6 +76,7 @@ class MainScreen(Screen[None]):
         Binding("space", "record('mark')", "Mark", show=False),
         Binding("A", "record('mark_all')", "Mark all", show=False),
         Binding("M", "record('marked_view')", "Marked"),
+        Binding("T", "record('trials')", "Trials", show=False),
         Binding("S", "arrange('sort')", "Sort", show=False),
         Binding("F", "arrange('filter')", "Type filter", show=False),
         Binding("less_than_sign", "arrange('widen', -1)", "Narrower", show=False),
@@ -99,6 +101,7 @@ class MainScreen(Screen[None]):
             None,
             explorer=self.explorer,
             source=self._tree_source,
+            trials=library.cached_trial,
             id="tree",
         )
         self.pane = ReferencePane(id="pane")
@@ -306,6 +309,12 @@ class MainScreen(Screen[None]):
     def on_counts_arrived(self, message: ans.CountsArrived) -> None:
         self.view.counts_arrived(message)
 
+    def on_trial_fetched(self, message: TrialFetched) -> None:
+        self.view.trials.fetched(message)
+
+    def on_gap_counted(self, message: GapCounted) -> None:
+        self.view.trials.gap_counted(message)
+
     def on_cache_counted(self, message: ans.CacheCounted) -> None:
         self.report.header((message.shipped, message.fetched))
 
@@ -341,7 +350,7 @@ class MainScreen(Screen[None]):
         self.record_actions.export()
 
     def action_record(self, what: str) -> None:
-        """``space y o A M``: acting on the record the pane shows (or its topic, the marks)."""
+        """``space y o A M T``: acting on the record the pane shows (or its topic, the marks)."""
         getattr(self.record_actions, what)()
 
     def action_arrange(self, what: str, *args: int) -> None:

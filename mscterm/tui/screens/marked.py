@@ -64,7 +64,10 @@ class MarkedScreen(ModalScreen[MarkedOutcome | None]):
         with Vertical(id="marked-box", classes="dialog"):
             yield Static(id="marked-title")
             yield HitList(
-                self._explorer.marks, decision_of=self._explorer.decision_of, id="marked-list"
+                self._explorer.marks,
+                decision_of=self._explorer.decision_of,
+                trial_of=self._library.cached_trial,
+                id="marked-list",
             )
             yield Static(Text(KEYS, style="dim"), id="marked-status")
 

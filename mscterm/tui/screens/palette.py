@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from mscterm.model import BadIdError, parse_id
+from mscterm.model import BadIdError, parse_any_id
 from mscterm.tui.widgets import tree_search
 
 if TYPE_CHECKING:
@@ -98,10 +98,10 @@ class Navigator:
         self._view.record(rid)
 
     def goto_id(self, text: str) -> None:
-        """Go to a PMID/DOI typed in the palette."""
+        """Go to a PMID/DOI (or a trial's NCT id) typed in the palette."""
         self._ready()
         try:
-            rid = parse_id(text)
+            rid = parse_any_id(text)
         except BadIdError as exc:
             self._screen.notify(str(exc), severity="warning", markup=False)
             return
@@ -114,7 +114,8 @@ class Navigator:
             if value:
                 self.goto_id(value)
 
-        self._screen.app.push_screen(PromptDialog("Go to PMID or DOI", "e.g. 15833829"), done)
+        prompt = PromptDialog("Go to PMID, DOI or NCT id", "e.g. 15833829")
+        self._screen.app.push_screen(prompt, done)
 
     def ask_pubmed(self) -> None:
         from mscterm.tui.screens.prompt import PromptDialog

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from mscterm.listing import RETRACTED, arrange, describe, safety
+from mscterm.model import is_trial_id
 from mscterm.tui import messages as msg
 from mscterm.tui.explorer import FAILED, LOADED, LOADING, ListState, latest_key
 from mscterm.tui.nodes import GROUP_TITLES
 from mscterm.tui.overview import citation_label, topic_stats
 from mscterm.tui.safe import one_line
+from mscterm.tui.trials.pages import TRIAL_LISTS
 from mscterm.tui.widgets import tree_search
 from mscterm.tui.widgets.reference_pane import group_text
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from mscterm.tui.explorer import Explorer
     from mscterm.tui.nodes import NodeData
     from mscterm.tui.screens.report import Report
+    from mscterm.tui.trials.view import TrialView
     from mscterm.tui.widgets.reference_pane import ReferencePane
     from mscterm.tui.widgets.topic_tree import TopicTree
     from mscterm.tui.workers import Loaders
@@ -75,6 +78,20 @@ class PaneView:
         self._report = report
         self._moved = True
         """False while showing the same thing again (the status line keeps what was said)."""
+        self._trials: TrialView | None = None
+
+    @property
+    def trials(self) -> TrialView:
+        """Registered trials: a trial, a trial list, a topic's publication gap (made, and its
+        modules imported, when first needed: none of it is part of the first frame)."""
+        if self._trials is None:
+            from mscterm.tui.trials.view import TrialView
+
+            self._trials = TrialView(
+                self._pane, self._tree, self._library, self._explorer, self._loaders,
+                self._report, follow=self._follow, refresh=self.refresh,
+            )  # fmt: skip
+        return self._trials
 
     def highlighted(self, message: msg.TreeMessage) -> None:
         """Show what the tree's cursor is on (the highlight message names it)."""
@@ -90,6 +107,9 @@ class PaneView:
 
     def record(self, rid: str, *, status: str | None = None) -> None:
         """A whole record from the cache; fetched (once, after a short rest) when not full."""
+        if is_trial_id(rid):
+            self.trials.show(rid)
+            return
         library = self._library
         record = library.get(rid)
         offline = library.offline
@@ -161,6 +181,7 @@ class PaneView:
             stats=topic_stats(library.cached(ids).values()),
             counts=self._explorer.counts.get(topic_id),
             offline=library.offline,
+            trials=self.trials.gap_section(topic),
         )
         self._explorer.shown = ("topic", topic.id)
         size = len(library.topics.landmark_ids(topic_id))
@@ -172,6 +193,9 @@ class PaneView:
         """What a list is (its query or owner) and how far it has loaded."""
         lst = self._explorer.lists.get(key)
         if lst is None:
+            return
+        if lst.kind in TRIAL_LISTS:
+            self.trials.group(lst)
             return
         query = owner = None
         if lst.kind == "latest":

@@ -20,9 +20,10 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from mscterm import listing
 from mscterm.listing import arrange, describe, next_sort
-from mscterm.model import Record
+from mscterm.model import Record, Trial, is_trial_id
 from mscterm.tui.marks import Marks
 from mscterm.tui.rows import SIGNALS, record_label, record_row, row_styles
+from mscterm.tui.trials.rows import trial_row
 
 MORE = "more:"
 """Option ids starting with this are not records (a "more…" line); record ids never do."""
@@ -61,11 +62,14 @@ class HitList(OptionList):
         marks: Marks,
         *,
         decision_of: Callable[[str], str | None] | None = None,
+        trial_of: Callable[[str], Trial | None] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self._marks = marks
         self._decision_of = decision_of or (lambda rid: None)
+        self._trial_of = trial_of
+        """The cached trial of a marked NCT id (the Marked view lists trials too)."""
         self.records: list[Record] = []
         """Every record given, in the order given ("as listed")."""
         self.sort = "as listed"
@@ -101,12 +105,17 @@ class HitList(OptionList):
 
     def label(self, record: Record) -> Text:
         """A record's row as this list draws it now (its mark as it is now)."""
+        styles = row_styles(self, "hit-list")
+        if self._trial_of is not None and is_trial_id(record.id):
+            row = trial_row(self._trial_of(record.id), record.id, styles)
+        else:
+            row = record_row(record, record.id)
         text = record_label(
-            record_row(record, record.id),
+            row,
             marked=record.id in self._marks,
             landmark=False,
             decision=self._decision_of(record.id),
-            styles=row_styles(self, "hit-list"),
+            styles=styles,
         )
         text.no_wrap = True
         text.overflow = "ellipsis"

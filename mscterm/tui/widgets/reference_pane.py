@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -79,6 +80,11 @@ def record_text(
         ids.append(f"id {record.id}")
     out.append_text(safe_text(" · ".join(ids)))
     out.append("\n")
+    if record.registry_ids:
+        many = len(record.registry_ids) > 1
+        out.append("Registered trials: " if many else "Registered trial: ", style="bold")
+        out.append_text(safe_text(", ".join(record.registry_ids)))
+        out.append(" (T opens them)\n" if many else " (T opens it)\n", style="dim")
     if marked:
         out.append("● marked for export\n", style="bold")
     if landmark_of:
@@ -164,8 +170,10 @@ def topic_text(
     stats: TopicStats,
     counts: TopicCounts | None,
     offline: bool,
+    trials: Text | None = None,
 ) -> tuple[Text, Text]:
-    """(text above the sparkline, text below it) of a topic overview."""
+    """(text above the sparkline, text below it) of a topic overview; ``trials`` is the
+    section on the topic's registered trials (their publication gap), if it has any."""
     head = Text()
     head.append_text(safe_text(topic.title, "bold"))
     head.append("\n")
@@ -214,6 +222,8 @@ def topic_text(
             head.append("\n")
     else:
         head.append("None among the cached records.\n", style="dim")
+    if trials is not None:
+        head.append_text(trials)
 
     series = stats.year_series()
     tail = Text()
@@ -291,7 +301,7 @@ class ReferencePane(VerticalScroll):
 
     def _set(
         self,
-        body: Text,
+        body: Text | RenderableType,
         *,
         notice: Text | None = None,
         spark: list[float] | None = None,
@@ -334,10 +344,11 @@ class ReferencePane(VerticalScroll):
         stats: TopicStats,
         counts: TopicCounts | None,
         offline: bool,
+        trials: Text | None = None,
     ) -> None:
         """Show a topic's overview; call again when the PubMed counts arrive."""
         head, tail = topic_text(
-            topic, landmarks=landmarks, stats=stats, counts=counts, offline=offline
+            topic, landmarks=landmarks, stats=stats, counts=counts, offline=offline, trials=trials
         )
         series = stats.year_series()
         spark = series[2] if series is not None else None
@@ -346,3 +357,8 @@ class ReferencePane(VerticalScroll):
     def show_message(self, text: Text | str) -> None:
         """Show a short note (a group's explanation, "Loading…", an error)."""
         self._set(text if isinstance(text, Text) else Text(text))
+
+    def show_renderable(self, body: RenderableType) -> None:
+        """Show something laid out for the pane's width each time it is drawn (a trial)."""
+        self.set_class(False, "concern")
+        self._set(body)

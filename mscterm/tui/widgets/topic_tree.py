@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from mscterm.model import is_trial_id
 from mscterm.tui import messages as msg
 from mscterm.tui.explorer import Explorer, ListState, topic_key
 from mscterm.tui.nodes import (
@@ -34,10 +35,10 @@ from mscterm.tui.nodes import (
     TopicData,
     target_of,
 )
-from mscterm.tui.rows import SIGNALS, Row, record_label, record_row, row_styles
+from mscterm.tui.rows import SIGNALS, Row, record_label, row_styles
 from mscterm.tui.widgets import tree_found, tree_lists, tree_position, tree_search
 from mscterm.tui.widgets.tree_index import TreeIndex
-from mscterm.tui.widgets.tree_source import Lookup, Source, TreeSource
+from mscterm.tui.widgets.tree_source import Lookup, Source, TreeSource, TrialLookup
 
 if TYPE_CHECKING:
     from mscterm.model import Topic
@@ -76,13 +77,14 @@ class TopicTree(Tree[NodeData]):
         *,
         explorer: Explorer,
         source: Callable[[], Source] | None = None,
+        trials: TrialLookup | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__("mscterm", id=id)
         self.show_root = False
         self.auto_expand = False
         self.guide_depth = 2
-        self.source = TreeSource(topics, landmark_ids, lookup, source)
+        self.source = TreeSource(topics, landmark_ids, lookup, source, trials)
         """The topic map and the record lookup the nodes are built from."""
         self._explorer = explorer
         """Marks, lists and the saved position: read here, changed by the screen."""
@@ -147,7 +149,7 @@ class TopicTree(Tree[NodeData]):
         """A reference's node (its label is drawn at paint time)."""
         key = f"{parent.data.key if parent.data else ''}/{rid}"
         data = RecordData(key=key, rid=rid, landmark=landmark)
-        expand = rid.isdigit() and rid != REVIEW_PMID
+        expand = (rid.isdigit() and rid != REVIEW_PMID) or is_trial_id(rid)  # links, publications
         return self.add_node(parent, Text(), data, expand=expand, first=first)
 
     def _add_topic(self, parent: Node, topic: Topic) -> Node:
@@ -177,7 +179,7 @@ class TopicTree(Tree[NodeData]):
 
     # -- labels --------------------------------------------------------------------------------
     def _row(self, rid: str) -> Row:
-        return record_row(self.source.lookup(rid), rid)
+        return self.source.row(rid, lambda: row_styles(self, "topic-tree"))
 
     def label_of(self, node: Node) -> Text:
         """A node's label as it is drawn now (without the expand arrow)."""

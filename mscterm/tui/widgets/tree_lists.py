@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets.tree import TreeNode
 
 from mscterm.listing import arrange, describe
+from mscterm.model import is_trial_id
 from mscterm.tui.explorer import LOADED, LOADING, ListState
 from mscterm.tui.nodes import (
     GROUP_TITLES,
@@ -49,11 +50,14 @@ def list_label(lst: ListState, shown: int | None = None) -> Text:
 
 LINKS = ("references", "similar", "cited_by")
 """The lists under every record that has a PMID (and under the review)."""
+TRIAL_LINKS = ("publications",)
+"""The list under every registered trial (its references and the records naming it)."""
 
 
 def populate(tree: TopicTree, explorer: Explorer, node: Node) -> None:
-    """The children a node shows before anything is fetched: a topic's landmarks, sub-topics
-    and latest list; the review's record and links; a record's links (cache/seed only)."""
+    """The children a node shows before anything is fetched: a topic's landmarks, sub-topics,
+    latest list and registered trials (when it has a trials query); the review's record and
+    links; a record's links, a trial's publications (cache/seed only)."""
     data = node.data
     if isinstance(data, TopicData) and not data.populated:
         data.populated = True
@@ -65,6 +69,8 @@ def populate(tree: TopicTree, explorer: Explorer, node: Node) -> None:
         for child in topic.children:
             tree.add_topic(node, child)
         add_list(tree, explorer, node, "latest", topic.id)
+        if topic.trials_query is not None:
+            add_list(tree, explorer, node, "trials", topic.id)
     elif isinstance(data, ReviewData) and not data.populated:
         data.populated = True
         tree.add_record(node, data.pmid)
@@ -72,7 +78,7 @@ def populate(tree: TopicTree, explorer: Explorer, node: Node) -> None:
             add_list(tree, explorer, node, kind, data.pmid)
     elif isinstance(data, RecordData) and not data.populated and node.allow_expand:
         data.populated = True
-        for kind in LINKS:
+        for kind in TRIAL_LINKS if is_trial_id(data.rid) else LINKS:
             add_list(tree, explorer, node, kind, data.rid)
 
 

@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterable, Iterator
 
 from rich.text import Text
 
-from mscterm.model import Record, Topic
+from mscterm.model import Record, Topic, Trial, is_trial_id
 from mscterm.tui.nodes import REVIEW_PMID
+from mscterm.tui.rows import Row, RowStyles, record_row
 from mscterm.tui.safe import safe_text
 
 Lookup = Callable[[str], Record | None]
 """Synchronous cache/seed lookup: never touches the network."""
+TrialLookup = Callable[[str], Trial | None]
+"""The cached trial of an NCT id (the Library's ``cached_trial``): never touches the network."""
 Many = Callable[[list[str]], dict[str, Record]]
 """Synchronous batch lookup (one read for a whole list: sorting and filtering a list)."""
 Source = tuple[Iterable[Topic], Callable[[str], list[str]], Lookup, Many]
@@ -32,6 +35,10 @@ def _not_yet(rid: str) -> Record | None:
     return None
 
 
+def _no_trial(nct: str) -> Trial | None:
+    return None
+
+
 class TreeSource:
     """The topics, their landmarks and the record lookup (outline first, full map later)."""
 
@@ -41,6 +48,7 @@ class TreeSource:
         landmark_ids: Callable[[str], list[str]],
         lookup: Lookup | None,
         full: Callable[[], Source] | None = None,
+        trials: TrialLookup | None = None,
     ) -> None:
         self.topics = list(topics)
         self.landmark_ids = landmark_ids
@@ -48,6 +56,8 @@ class TreeSource:
         self.many: Many = self._one_by_one
         self._full = full
         """Gives the full map and the cache lookup when ``topics`` is only an outline."""
+        self.trial: TrialLookup = trials or _no_trial
+        """Registered trials' rows are drawn from this (called only for NCT ids)."""
 
     def attach(self) -> bool:
         """Switch to the full map and the cache; False when that happened before."""
@@ -85,6 +95,14 @@ class TreeSource:
         label = safe_text(topic.title, "bold", single_line=True)
         label.append(f" ({n})" if on_pubmed is None else f" ({n} ★ · {on_pubmed:,})", style="dim")
         return label
+
+    def row(self, rid: str, styles: Callable[[], RowStyles]) -> Row:
+        """The row of a record, or of a registered trial (status · phase · badge · title)."""
+        if is_trial_id(rid):
+            from mscterm.tui.trials.rows import trial_row  # trials are not in the first frame
+
+            return trial_row(self.trial(rid), rid, styles())
+        return record_row(self.lookup(rid), rid)
 
     def title(self, rid: str) -> str | None:
         """The title the cache knows for ``rid``."""
