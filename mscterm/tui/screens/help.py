@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mscterm.tui.rows import LEGEND
+from mscterm.tui.screening import keys as screening_keys
 
 SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
     (
@@ -53,6 +54,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             ("r", "fetch it again (also retries what failed)"),
         ],
     ),
+    screening_keys.HELP,
     (
         "Lists and searches",
         [
