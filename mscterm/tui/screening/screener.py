@@ -24,6 +24,7 @@ from mscterm.tui.safe import one_line
 from mscterm.tui.screening import panel
 from mscterm.tui.screening.places import ListPlace, Place, TreePlace
 from mscterm.tui.screening.verdicts import DECISIONS, EXCLUDE, Verdicts, failures
+from mscterm.tui.widgets.tree_search import record_ids_under
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -88,17 +89,24 @@ class Screener:
         return self.library.screening
 
     def start(self) -> None:
-        """Once the cache is open: the saved preference; the decisions read (after the next
-        frame), so damaged entries set aside are said at once, not at the first decision."""
+        """Once the cache is open: the saved preference; the decisions are read after the next
+        frame (the service and the reviewer's file take a moment), then drawn, and damaged
+        entries set aside are said at once, not at the first decision."""
         self.advance = self.library.state.get(ADVANCE_KEY, True) is not False
-        self.screen.call_after_refresh(self._read)
+        self.screen.call_after_refresh(self.ready)
 
-    def _read(self) -> None:
+    def ready(self) -> None:
+        """Read the decisions and draw them everywhere (once; a screening key does it first)."""
+        if self.verdicts.ready:
+            return
+        self.verdicts.ready = True
         try:
             self.service.decisions()
         except failures() as exc:
             self._report.status(f"Screening decisions cannot be read: {one_line(exc)}", error=True)
         self.tell_warnings()
+        self.tree.marks_changed(record_ids_under(self.tree, self.tree.root))
+        self.restrip(self._pane, self.explorer.record)
 
     def tell_warnings(self) -> None:
         """Problems set aside while reading user state or decisions: each said once."""
@@ -130,6 +138,7 @@ class Screener:
     # -- keys ------------------------------------------------------------------------------------
     def main_key(self, what: str) -> None:
         """A key of the main screen (the record the pane shows; the tree's topic or list)."""
+        self.ready()
         if what in VIEWS:
             from mscterm.tui.screening import opener
 
@@ -139,6 +148,7 @@ class Screener:
 
     def hits_key(self, hits: HitList, what: str) -> None:
         """A key in a list of hits (search, Marked view): the highlighted hit."""
+        self.ready()
         self.key(what, ListPlace(hits, "these hits"))
 
     def key(self, what: str, place: Place) -> None:

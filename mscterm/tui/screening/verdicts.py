@@ -54,6 +54,9 @@ class Verdicts:
 
     def __init__(self, service: Callable[[], Screening]) -> None:
         self._service = service
+        self.ready = False
+        """Until the screen is up, nothing is read (no decision drawn): the first frame does
+        without the screening service (:meth:`Screener.start` turns this on, then repaints)."""
         self._memo: dict[str, Decision | None] = {}
         self.on_problem: Callable[[str], None] = lambda sentence: None
         """Told once per failure to read the decisions (the screen's status line)."""
@@ -61,6 +64,8 @@ class Verdicts:
 
     def get(self, rid: str) -> Decision | None:
         """The decision, note and tags on ``rid`` (None: nothing, or unreadable)."""
+        if not self.ready:
+            return None
         try:
             return self._memo[rid]
         except KeyError:
@@ -88,7 +93,7 @@ class Verdicts:
     def prime(self, rids: Iterable[str]) -> None:
         """Read the decisions of every id not remembered yet in one call (a list's rows)."""
         missing = [rid for rid in rids if rid not in self._memo]
-        if not missing:
+        if not missing or not self.ready:
             return
         try:
             found = self._service().decisions_for(missing)
