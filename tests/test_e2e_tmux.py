@@ -20,7 +20,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -553,3 +553,65 @@ def test_trial_pane_adverse_events_then_export_the_marked_trial(
     text = out.read_text(encoding="utf-8")
     assert text.startswith("@misc{") and SORAFENIB_TRIAL in text
     assert f"https://clinicaltrials.gov/study/{SORAFENIB_TRIAL}" in text
+
+
+# -- issue 16: screening by keys at 80×24, read back by the command line ---------------------------
+def _row_label(row: str | None) -> str:
+    """A tree row without its guides and expand arrow: the label's signs come first."""
+    return (row or "").lstrip("├└│ ▶▼")
+
+
+def test_screen_by_keys_then_list_with_the_command_line(
+    tmp_path: Path, server: EUtilsServer, expected: Expected
+) -> None:
+    """i on the first landmark, x with a typed reason on the next, m and a note on the third,
+    q; then ``mscterm screening --format csv`` lists the three with the reason and the note."""
+    import csv
+    import io
+
+    topic = expected.first_topic
+    first, second, third = expected.landmarks(topic)[:3]
+    probe = {r.id: (r.short_citation or r.title)[:12] for r in (first, second, third)}
+    env = app_env(tmp_path, server.url, offline=True)
+
+    def decided(record: Record, glyph: str) -> Callable[[str], bool]:
+        def check(screen: str) -> bool:
+            label = _row_label(row_with(screen, probe[record.id], 12))
+            return glyph in label.split(probe[record.id])[0]
+
+        return check
+
+    with mscterm(env, 80, 24) as tmux:
+        tmux.wait_for(topic.title[:20], WAIT)
+        tmux.send_keys("j", "l")  # the topic opened
+        tmux.wait_for(lambda s: row_with(s, probe[first.id], 12) is not None, WAIT)
+        tmux.send_keys("j")  # the cursor on its first landmark
+        tmux.wait_for(lambda s: in_pane(s, first.title), WAIT, message="the first landmark")
+        tmux.send_keys("i")
+        tmux.wait_for(decided(first, "+"), WAIT, message="+ in the first landmark's row")
+        # The cursor moved on to the next unscreened record: its title is in the pane.
+        tmux.wait_for(lambda s: in_pane(s, second.title), WAIT, message="moved on")
+        tmux.send_keys("x")
+        tmux.wait_for(lambda s: "why?" in s, WAIT, message="the reason picker")
+        tmux.type_text("cell line mix-up")
+        tmux.send_keys("Enter")
+        tmux.wait_for(decided(second, "−"), WAIT, message="− in the second landmark's row")
+        tmux.wait_for(lambda s: in_pane(s, third.title), WAIT, message="moved on again")
+        tmux.send_keys("m")
+        tmux.wait_for(decided(third, "?"), WAIT, message="? in the third landmark's row")
+        tmux.send_keys("k", "n")
+        tmux.wait_for(lambda s: "ctrl+s saves" in s, WAIT, message="the note editor")
+        tmux.type_text("checked the karyotype")
+        tmux.send_keys("C-s")
+        tmux.wait_for(lambda s: "Note: checked" in s, WAIT, message="the note in the strip")
+        quit_app(tmux)
+    listed = run_cli(env, "screening", "--format", "csv")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(listed.stdout))}
+    assert rows[first.id]["decision"] == "include"
+    assert (rows[second.id]["decision"], rows[second.id]["reason"]) == (
+        "exclude",
+        "cell line mix-up",
+    )
+    assert rows[third.id]["decision"] == "maybe"
+    assert rows[third.id]["note"] == "checked the karyotype"

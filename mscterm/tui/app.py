@@ -15,18 +15,20 @@ from textual.binding import Binding, BindingType
 
 from mscterm.resources import styles_dir
 from mscterm.tui.commands import MscCommands
+from mscterm.tui.screening.commands import ScreeningCommands
 from mscterm.tui.screens.main import MainScreen
 
 if TYPE_CHECKING:
     from mscterm.library import Library
+    from mscterm.tui.widgets.hit_list import HitList
 
 
 class MscApp(App[int]):
     """The mscterm explorer; ``run()`` returns the process exit code."""
 
     TITLE = "mscterm"
-    CSS_PATH: ClassVar = [styles_dir() / "app.tcss"]
-    COMMANDS: ClassVar = App.COMMANDS | {MscCommands}
+    CSS_PATH: ClassVar = [styles_dir() / "app.tcss", styles_dir() / "screening.tcss"]
+    COMMANDS: ClassVar = App.COMMANDS | {MscCommands, ScreeningCommands}
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -65,6 +67,12 @@ class MscApp(App[int]):
     async def on_unmount(self) -> None:
         if self._close_library:
             await self.library.aclose()
+
+    def on_hit_list_screening_key(self, message: HitList.ScreeningKey) -> None:
+        """A screening key in a dialog's list that does not screen itself (search, Marked)."""
+        main = self.main
+        if main is not None:
+            main.screener.hits_key(message.hits, message.what)
 
     @property
     def main(self) -> MainScreen | None:

@@ -46,6 +46,9 @@ class RowStyles:
     concern: Style = BOLD
     landmark: Style = BOLD
     decision: Style = BOLD
+    excluded: Style = BOLD
+    """An exclusion's glyph (``decision`` colours an inclusion's)."""
+    maybe: Style = BOLD
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,8 @@ def record_label(
         label.append(SAFETY, style=styles.concern)
     glyph = DECISIONS.get(decision or "")
     if glyph:
-        label.append(glyph, style=styles.decision)
+        style = {"exclude": styles.excluded, "maybe": styles.maybe}.get(decision or "")
+        label.append(glyph, style=style or styles.decision)
     if landmark:
         label.append(LANDMARK, style=styles.landmark)
     label.append_text(row.text)
@@ -111,7 +115,7 @@ def record_label(
 LEGEND: list[tuple[str, str]] = [
     ("●", "marked for export"),
     ("⚠", "retracted (error colour) or expression of concern (warning colour)"),
-    ("+ − ?", "screening decision: include, exclude, maybe"),
+    ("+ − ?", "screening decision: include, exclude, maybe (the pane's top strip: why, notes)"),
     ("★", "landmark paper of the topic"),
 ]
 """What each signal of a row means (the help screen's legend)."""
@@ -121,7 +125,7 @@ class HasComponentStyles(Protocol):
     def get_component_rich_style(self, *names: str, partial: bool = False) -> Style: ...
 
 
-SIGNALS = ("mark", "retracted", "concern", "landmark", "decision")
+SIGNALS = ("mark", "retracted", "concern", "landmark", "decision", "excluded", "maybe")
 """The component classes (``<prefix>--<signal>``) a list widget declares for its rows."""
 
 

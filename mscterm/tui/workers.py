@@ -362,13 +362,16 @@ def records_only(ids: Iterable[str]) -> list[str]:
 
 
 def export_marked(library: Library, marks: list[str], request: ExportRequest) -> str:
-    """Export the marked records (cache only) through the one export flow; the sentence to show."""
+    """Export the marked records (cache only, with the reviewer's notes and tags) through the one
+    export flow; the sentence to show."""
     from mscterm.export import flow
     from mscterm.export.options import ExportOptions
 
     options = ExportOptions(
         include_abstract=request.include_abstract, journal=library.settings.journal
     )
+    # Notes and tags travel with the references, as from ``mscterm export``.
+    options = flow.annotated(options, library.screening.annotations())
     job = flow.ExportJob(marks, fmt=request.fmt, output=str(request.path), options=options)
     outcome = flow.export_cached(library, job)
     if not outcome.written:

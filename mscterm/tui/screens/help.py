@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from mscterm.tui.rows import LEGEND
+from mscterm.tui.screening import keys as screening_keys
 from mscterm.tui.trials.rows import TRIAL_LEGEND
 
 SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
@@ -54,6 +55,7 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
             ("r", "fetch it again (also retries what failed)"),
         ],
     ),
+    screening_keys.HELP,
     (
         "Lists and searches",
         [

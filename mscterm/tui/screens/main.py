@@ -12,7 +12,8 @@ the Library answered, and each handler hands the message to the part that owns i
 * :class:`~mscterm.tui.screens.palette.Navigator` -- go-to, searches, the offline switch;
 * :class:`~mscterm.tui.screens.arrange.Arranger` -- ``S``/``F`` on lists, ``<``/``>`` width;
 * :class:`~mscterm.tui.screens.tree_filter.TreeFilter` -- the ``f`` filter;
-* :class:`~mscterm.tui.screens.report.Report` -- status line, header, notifications.
+* :class:`~mscterm.tui.screens.report.Report` -- status line, header, notifications;
+* :class:`~mscterm.tui.screening.screener.Screener` -- screening (``i x m n t ] [ V C P K``).
 
 One rule for the record keys (``space s c y o e``, and screening's): they act on the record the
 pane shows (:meth:`MainScreen.shown_record`), wherever it was found.
@@ -36,6 +37,8 @@ from textual.widgets import Footer, Input
 from mscterm.tui import messages as msg
 from mscterm.tui.activity import Activity
 from mscterm.tui.explorer import Explorer
+from mscterm.tui.screening import keys as screening_keys
+from mscterm.tui.screening.screener import screener_for
 from mscterm.tui.screens.actions import RecordActions
 from mscterm.tui.screens.arrange import Arranger
 from mscterm.tui.screens.lists import ListControl
@@ -56,6 +59,9 @@ if TYPE_CHECKING:
     from mscterm.tui.trials.answers import GapCounted, TrialFetched
 
 # Dialogs are imported when first opened, the filter box mounted when first asked for.
+TITLE = "mscterm · MSC safety literature"
+READY = "Ready. ? for help."
+OFFLINE_READY = "Offline: browsing the cache and the shipped seed."
 
 
 class MainScreen(Screen[None]):
@@ -84,6 +90,7 @@ class MainScreen(Screen[None]):
         Binding("q", "quit", "Quit"),
         Binding("tab", "switch_pane", "Pane", show=False),
         Binding("escape", "escape", "Back", show=False),
+        *screening_keys.BINDINGS,
     ]
 
     def __init__(self, library: Library, activity: Activity | None = None) -> None:
@@ -105,17 +112,9 @@ class MainScreen(Screen[None]):
             id="tree",
         )
         self.pane = ReferencePane(id="pane")
-        offline = library.offline
-        self._header = AppHeader(
-            "mscterm · MSC safety literature",
-            offline=offline,
-            marked=len(self.explorer.marks),
-            id="header",
-        )
-        ready = (
-            "Offline: browsing the cache and the shipped seed." if offline else "Ready. ? for help."
-        )
-        self._status_line = StatusLine(Text(ready), id="status")
+        offline, marked = library.offline, len(self.explorer.marks)
+        self._header = AppHeader(TITLE, offline=offline, marked=marked, id="header")
+        self._status_line = StatusLine(Text(OFFLINE_READY if offline else READY), id="status")
         self.report = Report(self, self._header, self._status_line, library, self.explorer)
         self.activity = activity or Activity()
         self.loaders = Loaders(library, self, activity=self.activity)
@@ -152,6 +151,7 @@ class MainScreen(Screen[None]):
             self, self.topic_tree, self.explorer, self.report, follow=self.follow_cursor
         )
         self.session = Session(self, library, self.topic_tree, self.explorer, self.report)
+        self.screener = screener_for(self)
         self._mounted = False
         self._started = False
         """Whether :meth:`complete_startup` ran (until then the pane shows "Loading…")."""
@@ -200,6 +200,7 @@ class MainScreen(Screen[None]):
         self.session.listen()
         for warning in self.library.warnings:
             self.notify(warning, severity="warning", markup=False)
+        self.screener.start()
         self.follow_cursor()
         self.lists.start_restore()
 
@@ -352,6 +353,10 @@ class MainScreen(Screen[None]):
     def action_record(self, what: str) -> None:
         """``space y o A M T``: acting on the record the pane shows (or its topic, the marks)."""
         getattr(self.record_actions, what)()
+
+    def action_screening(self, what: str) -> None:
+        """``i x m n t ] [``: screening the record shown; ``V C P K``: the screening views."""
+        self.screener.main_key(what)
 
     def action_arrange(self, what: str, *args: int) -> None:
         """``S F < >``: arranging a list, or the tree's width."""

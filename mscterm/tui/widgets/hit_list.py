@@ -41,6 +41,14 @@ class HitList(OptionList):
         Binding("G", "last", "Bottom", show=False),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        # Screening (the screen showing the list, or the app, decides what they do).
+        Binding("i", "screening('include')", "Include", show=False),
+        Binding("x", "screening('exclude')", "Exclude", show=False),
+        Binding("m", "screening('maybe')", "Maybe", show=False),
+        Binding("n", "screening('note')", "Note", show=False),
+        Binding("t", "screening('tags')", "Tags", show=False),
+        Binding("right_square_bracket", "screening('next')", "Next unscreened", show=False),
+        Binding("left_square_bracket", "screening('previous')", "Previous", show=False),
     ]
 
     @dataclass
@@ -56,6 +64,13 @@ class HitList(OptionList):
         shown: int
         total: int
         how: str
+
+    @dataclass
+    class ScreeningKey(Message):
+        """A screening key (``i x m n t ] [``) on the highlighted hit."""
+
+        hits: HitList
+        what: str
 
     def __init__(
         self,
@@ -158,6 +173,10 @@ class HitList(OptionList):
         changed = self._marks.toggle([rid])
         self.refresh_rows(changed)
         self.post_message(self.Marked(changed))
+
+    def action_screening(self, what: str) -> None:
+        """``i x m n t ] [``: tell the screen (or, from a dialog that does not screen, the app)."""
+        self.post_message(self.ScreeningKey(self, what))
 
     def action_sort(self) -> None:
         """``S``: the next sort (as listed, newest, oldest, first author, title)."""

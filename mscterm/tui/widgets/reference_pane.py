@@ -8,8 +8,8 @@ titles show literally. Styles (the retraction banner, headings) live in ``styles
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -279,8 +279,19 @@ class ReferencePane(VerticalScroll):
         Binding("g", "scroll_home", "Top", show=False),
         Binding("G", "scroll_end", "Bottom", show=False),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "reference-pane--include-term",
+        "reference-pane--exclude-term",
+    }
+    """Screening's highlighted inclusion / exclusion terms (styles/screening.tcss)."""
+
+    decorate: Callable[[ReferencePane, Record, Text], None] | None = None
+    """Screening's hook, called with each record shown and its body: highlights terms in the
+    body and fills the decision strip (:meth:`show_decision`)."""
 
     def compose(self) -> ComposeResult:
+        # The decision strip is docked at the top: it never scrolls away with the record.
+        yield Static(id="pane-decision", classes="hidden")
         yield Static(id="pane-notice", classes="hidden")
         yield Static(Text("Loading…"), id="pane-body")
         # The sparkline (#pane-spark) is mounted before #pane-tail by the first topic overview.
@@ -332,6 +343,8 @@ class ReferencePane(VerticalScroll):
             record, topics=topics, landmark_of=landmark_of, marked=marked, journal=journal
         )
         self.set_class(safety(record) == CONCERN, "concern")
+        if self.decorate is not None:
+            self.decorate(self, record, body)
         if status:
             body = Text.assemble(Text(status + "\n", style="dim italic"), body)
         self._set(body, notice=retraction_text(record))
@@ -352,13 +365,24 @@ class ReferencePane(VerticalScroll):
         )
         series = stats.year_series()
         spark = series[2] if series is not None else None
+        self.show_decision(None)
         self._set(head, spark=spark, tail=tail)
 
     def show_message(self, text: Text | str) -> None:
         """Show a short note (a group's explanation, "Loading…", an error)."""
+        self.show_decision(None)
         self._set(text if isinstance(text, Text) else Text(text))
 
     def show_renderable(self, body: RenderableType) -> None:
         """Show something laid out for the pane's width each time it is drawn (a trial)."""
+        self.show_decision(None)
         self.set_class(False, "concern")
         self._set(body)
+
+    def show_decision(self, text: Text | None, kind: str = "") -> None:
+        """The decision strip (None hides it); ``kind``: include, exclude, maybe or note."""
+        strip = self.query_one("#pane-decision", Static)
+        strip.update(text or Text())
+        strip.set_class(text is None, "hidden")
+        for name in ("include", "exclude", "maybe", "note"):
+            strip.set_class(name == kind, f"-{name}")
