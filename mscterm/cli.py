@@ -8,6 +8,7 @@ plain line on stderr and an exit code from :mod:`mscterm.exitcodes` -- never a t
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -167,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Ctrl-C at any point (start-up included: loading settings, importing the command) ends with
     one line and exit code 130, never a traceback.
     """
+    # Start-up allocates much and frees little: no cyclic collection until it is over (the
+    # command is imported; the explorer's first frame is drawn). It saves ~15 ms of a first frame.
+    gc.disable()
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -176,13 +180,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
     except BrokenPipeError:
         return OK
+    finally:
+        gc.enable()
     print("mscterm: interrupted; nothing partial was kept", file=sys.stderr)
     return INTERRUPTED
 
 
+def parse_command_line(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command and its options. ``mscterm`` alone (the explorer, most often) needs only the
+    settings flags' defaults: the whole grammar takes ~12 ms to build, a tenth of a first frame."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv:
+        return build_parser().parse_args(argv)
+    args = _common_options(None).parse_args([])
+    args.command = "tui"
+    return args
+
+
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_command_line(argv)
     command = args.command or "tui"
     from mscterm.config import ConfigError, load_settings
 
@@ -199,6 +215,8 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"mscterm: {exc}", file=sys.stderr)
         return BAD_INPUT
     module = importlib.import_module(f"mscterm.commands.{command}")
+    if command != "tui":  # the explorer collects again once its first frame is drawn
+        gc.enable()
     from mscterm.state import report_problems_to
 
     # Damaged user state is repaired and said in one line: at once on the command line, after

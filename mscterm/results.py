@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from mscterm.model import Record, Trial, TrialPublication
+from mscterm.model import Record
+
+if TYPE_CHECKING:
+    from mscterm.model import Trial, TrialPublication
 
 T = TypeVar("T")
 

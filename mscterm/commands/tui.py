@@ -15,8 +15,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from mscterm.tui.app import MscApp
 
     # Everything imported so far (Textual, Rich, mscterm) lives as long as the process: move it
-    # out of the collector's reach, so a full collection while the first frame is being built
-    # scans only what the app allocates (it took ~15 ms, just before the first frame).
+    # out of the collector's reach. Collections are off until the first frame is drawn
+    # (mscterm.cli); the first ones after it scan only what the app allocates.
     gc.freeze()
     library = Library(settings)
     app = MscApp(library)

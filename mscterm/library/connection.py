@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from mscterm.config import Settings
 from mscterm.library.failures import OFFLINE_SENTENCE, Failure, classify
-from mscterm.ncbi.errors import OfflineError
-from mscterm.net.errors import OfflineError as ServiceOffline
 from mscterm.results import Answer, LibraryStatus, Problem
 
 if TYPE_CHECKING:
@@ -80,6 +78,8 @@ class Connection:
     def client(self) -> EUtilsClient:
         """The client; raises :class:`OfflineError` when offline (nothing is tried)."""
         if self._offline:
+            from mscterm.ncbi.errors import OfflineError  # the errors load with the network
+
             raise OfflineError(OFFLINE_SENTENCE)
         if self._client is None:
             if self._factory is not None:
@@ -93,7 +93,9 @@ class Connection:
     def trials_client(self) -> CTGovClient:
         """The ClinicalTrials.gov client; raises an offline error when offline (nothing tried)."""
         if self._offline:
-            raise ServiceOffline(OFFLINE_SENTENCE)
+            from mscterm.net.errors import OfflineError
+
+            raise OfflineError(OFFLINE_SENTENCE)
         if self._trials_client is None:
             if self._trials_factory is not None:
                 self._trials_client = self._trials_factory()

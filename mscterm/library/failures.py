@@ -11,13 +11,6 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 
-from mscterm.net.errors import (
-    ErrorResponse,
-    NetworkError,
-    OfflineError,
-    ServiceError,
-    UnusableURLError,
-)
 from mscterm.results import Problem
 
 OFFLINE_SENTENCE = "mscterm is offline; showing cached records only"
@@ -48,6 +41,15 @@ def storage_sentence(exc: OSError) -> str:
 
 def classify(exc: BaseException) -> Failure | None:
     """The failure ``exc`` stands for; ``None`` when it is none of ours (a bug: re-raise it)."""
+    # the clients' errors load with the first failure, not with the first frame
+    from mscterm.net.errors import (
+        ErrorResponse,
+        NetworkError,
+        OfflineError,
+        ServiceError,
+        UnusableURLError,
+    )
+
     if isinstance(exc, OfflineError):
         return Failure(Problem.OFFLINE, str(exc) or OFFLINE_SENTENCE)
     if isinstance(exc, NetworkError):

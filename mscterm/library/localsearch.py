@@ -10,7 +10,6 @@ Failures of the index become a sentence (:attr:`Problem.STORAGE`), never an exce
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,8 @@ class LocalSearch:
     def search(self, query: str, limit: int, *, prefix_last: bool = False) -> Answer[LocalHits]:
         """Up to ``limit`` hits, best first; how many records match in all; a hint about the
         query when part of it could not be understood (never a silent 0 hits)."""
+        import sqlite3  # the index's own errors; imported with the first search
+
         from mscterm.store import IndexCorruptError
 
         try:

@@ -19,7 +19,6 @@ in the store's warnings, and then kept current as records arrive in this process
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -55,6 +54,8 @@ def labels_files() -> tuple[Path, ...]:
 
 def labels_version(files: Iterable[Path] | None = None) -> str:
     """A hash of :func:`labels_files` (or ``files``): the index's labels are those rules'."""
+    import hashlib  # only when the labels' version is needed, not at start-up
+
     digest = hashlib.blake2b(f"rules {RULES_VERSION}".encode(), digest_size=12)
     for path in labels_files() if files is None else files:
         try:

@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mscterm.library.failures import Failure
-from mscterm.model import NCT_RE, TRIAL_SCHEMA_VERSION, Trial, TrialsQuery
+from mscterm.model import NCT_RE, TrialsQuery
 from mscterm.results import Answer, FetchedTrials, Problem, TrialList
 
 if TYPE_CHECKING:
     from mscterm.library.connection import Connection
+    from mscterm.model import Trial
     from mscterm.store import RecordStore
     from mscterm.topics import Topic, TopicMap
 
@@ -87,6 +88,8 @@ def _merged(new: Trial, old: Trial | None) -> Trial:
 
 def list_key(query: TrialsQuery, status: Sequence[str] = ()) -> str:
     """The cache key of a search's list (the schema version in it: a new shape refetches)."""
+    from mscterm.model.trial import TRIAL_SCHEMA_VERSION
+
     asked = {"query": query.params(), "status": sorted(status), "v": TRIAL_SCHEMA_VERSION}
     return "ctgov-list:" + json.dumps(asked, sort_keys=True, separators=(",", ":"))
 

@@ -5,6 +5,8 @@ export). They turn into DESIGN.md's JSON and back, and nothing else: no I/O, no 
 heavier than the standard library, so the warm ``lookup`` and ``trial`` paths stay fast.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from mscterm.model.ids import (
     DOI_RE,
     NCT_RE,
@@ -26,19 +28,45 @@ from mscterm.model.record import (
     Record,
     Topic,
     TopicRules,
-)
-from mscterm.model.trial import (
-    TRIAL_SCHEMA_VERSION,
-    AdverseEvent,
-    AdverseEvents,
-    EventGroup,
-    EventStat,
-    Intervention,
-    Trial,
-    TrialDesign,
-    TrialPublication,
     TrialsQuery,
 )
+
+if TYPE_CHECKING:
+    from mscterm.model.trial import (
+        TRIAL_SCHEMA_VERSION,
+        AdverseEvent,
+        AdverseEvents,
+        EventGroup,
+        EventStat,
+        Intervention,
+        Trial,
+        TrialDesign,
+        TrialPublication,
+    )
+
+_TRIAL_NAMES = frozenset(
+    {
+        "TRIAL_SCHEMA_VERSION",
+        "AdverseEvent",
+        "AdverseEvents",
+        "EventGroup",
+        "EventStat",
+        "Intervention",
+        "Trial",
+        "TrialDesign",
+        "TrialPublication",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The trial classes load with their first use: the explorer's first frame needs none."""
+    if name in _TRIAL_NAMES:
+        from mscterm.model import trial
+
+        return getattr(trial, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DOI_RE",

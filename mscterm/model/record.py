@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mscterm.model.trial import TrialsQuery
-
 SCHEMA_VERSION = 2
 """Bump when Record's shape changes; the store then re-fetches instead of misreading old data.
 
@@ -161,6 +159,29 @@ class TopicRules:
 
     mesh: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True, frozen=True)
+class TrialsQuery:
+    """A ClinicalTrials.gov search in the API's own terms: Essie expressions for its
+    ``query.intr`` (interventions), ``query.cond`` (conditions) and ``query.term`` (any field).
+
+    A topic's ``trials_query`` (topics.toml) is one of these: MSC interventions AND the topic's
+    conditions or safety terms. The API combines the given parameters with AND.
+    """
+
+    intr: str | None = None
+    cond: str | None = None
+    term: str | None = None
+
+    def params(self) -> dict[str, str]:
+        """The request parameters (``query.intr`` …) for the parts that are set."""
+        parts = (("query.intr", self.intr), ("query.cond", self.cond), ("query.term", self.term))
+        return {name: value for name, value in parts if value}
+
+    def to_json(self) -> dict[str, str | None]:
+        """``{"intr": …, "cond": …, "term": …}`` (``mscterm topics --json``)."""
+        return {"intr": self.intr, "cond": self.cond, "term": self.term}
 
 
 @dataclass(slots=True)

@@ -146,29 +146,6 @@ class Trial:
         return cls(**known)
 
 
-@dataclass(slots=True, frozen=True)
-class TrialsQuery:
-    """A ClinicalTrials.gov search in the API's own terms: Essie expressions for its
-    ``query.intr`` (interventions), ``query.cond`` (conditions) and ``query.term`` (any field).
-
-    A topic's ``trials_query`` (topics.toml) is one of these: MSC interventions AND the topic's
-    conditions or safety terms. The API combines the given parameters with AND.
-    """
-
-    intr: str | None = None
-    cond: str | None = None
-    term: str | None = None
-
-    def params(self) -> dict[str, str]:
-        """The request parameters (``query.intr`` …) for the parts that are set."""
-        parts = (("query.intr", self.intr), ("query.cond", self.cond), ("query.term", self.term))
-        return {name: value for name, value in parts if value}
-
-    def to_json(self) -> dict[str, str | None]:
-        """``{"intr": …, "cond": …, "term": …}`` (``mscterm topics --json``)."""
-        return {"intr": self.intr, "cond": self.cond, "term": self.term}
-
-
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
     return {k: v for k, v in data.items() if k in fields}

@@ -118,14 +118,14 @@ class TopicMap:
                 ids = list(dict.fromkeys(topic.landmarks))
             else:
                 own = set(topic.landmarks)
-                index = self._indexes[topic.id]
+                # the topic's rule index only for records it may file (none in the outline)
                 ids = [
                     rid
                     for rid in inherited
                     if rid in own
                     or (
                         rid in self._landmark_records
-                        and index.labels(self._landmark_records[rid], any_=True)
+                        and self._indexes[topic.id].labels(self._landmark_records[rid], any_=True)
                     )
                 ]
                 ids += [rid for rid in dict.fromkeys(topic.landmarks) if rid not in ids]

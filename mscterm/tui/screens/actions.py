@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mscterm.library import Library
     from mscterm.tui.explorer import Explorer
     from mscterm.tui.screens.export_dialog import ExportRequest
+    from mscterm.tui.screens.main import MainScreen
     from mscterm.tui.screens.marked import MarkedOutcome
     from mscterm.tui.screens.report import Report
     from mscterm.tui.widgets.topic_tree import TopicTree
@@ -257,3 +258,18 @@ class RecordActions:
 
         screen = MarkedScreen(self._library, self._explorer, marks_changed=self._marks_changed)
         self._screen.app.push_screen(screen, done)
+
+
+def actions_for(main: MainScreen) -> RecordActions:
+    """The main screen's record actions, wired to its parts."""
+    return RecordActions(
+        main,
+        main.library,
+        main.explorer,
+        main.topic_tree,
+        main.loaders,
+        main.report,
+        shown=main.shown_record,
+        marks_changed=main._marks_changed,  # the screen persists and repaints marks
+        open_record=main.navigator.open_record,
+    )

@@ -24,6 +24,8 @@ the start-up follows it (:meth:`MainScreen.complete_startup`).
 
 from __future__ import annotations
 
+import gc
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -32,21 +34,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 
 from mscterm.tui import messages as msg
 from mscterm.tui.activity import Activity
 from mscterm.tui.explorer import Explorer
 from mscterm.tui.screening import keys as screening_keys
-from mscterm.tui.screening.screener import screener_for
-from mscterm.tui.screens.actions import RecordActions
 from mscterm.tui.screens.arrange import Arranger
 from mscterm.tui.screens.lists import ListControl
-from mscterm.tui.screens.palette import Navigator
 from mscterm.tui.screens.pane_view import PaneView
 from mscterm.tui.screens.report import Report
 from mscterm.tui.screens.session import Session
-from mscterm.tui.screens.tree_filter import TreeFilter
 from mscterm.tui.widgets.reference_pane import ReferencePane
 from mscterm.tui.widgets.status import AppHeader, StatusLine
 from mscterm.tui.widgets.topic_tree import TopicTree
@@ -56,6 +54,10 @@ from mscterm.tui.workers import Loaders
 if TYPE_CHECKING:
     from mscterm.library import Library
     from mscterm.tui import answers as ans
+    from mscterm.tui.screening.screener import Screener
+    from mscterm.tui.screens.actions import RecordActions
+    from mscterm.tui.screens.palette import Navigator
+    from mscterm.tui.screens.tree_filter import TreeFilter
     from mscterm.tui.trials.answers import GapCounted, TrialFetched
 
 # Dialogs are imported when first opened, the filter box mounted when first asked for.
@@ -74,8 +76,8 @@ class MainScreen(Screen[None]):
         Binding("e", "export", "Export"),
         Binding("slash", "search", "Search"),
         Binding("f", "filter", "Filter"),
-        Binding("s", "related('similar')", "Similar", show=False),
-        Binding("c", "related('cited_by')", "Cited by", show=False),
+        Binding("s", "record('related', 'similar')", "Similar", show=False),
+        Binding("c", "record('related', 'cited_by')", "Cited by", show=False),
         Binding("y", "record('copy')", "Copy", show=False),
         Binding("o", "record('open')", "Open", show=False),
         Binding("r", "refresh", "Refresh", show=False),
@@ -124,37 +126,36 @@ class MainScreen(Screen[None]):
         self.lists = ListControl(
             self.topic_tree, self.explorer, library, self.loaders, self.report, self.view
         )
-        self.navigator = Navigator(
-            self,
-            library,
-            self.explorer,
-            self.topic_tree,
-            self.view,
-            self.report,
-            ready=self.complete_startup,
-            activity=self.activity,
-            marks_changed=self._marks_changed,
-        )
-        self.record_actions = RecordActions(
-            self,
-            library,
-            self.explorer,
-            self.topic_tree,
-            self.loaders,
-            self.report,
-            shown=self.shown_record,
-            marks_changed=self._marks_changed,
-            open_record=self.navigator.open_record,
-        )
         self.arranger = Arranger(self, self.topic_tree, self.explorer, library, self.report)
-        self.tree_filter = TreeFilter(
-            self, self.topic_tree, self.explorer, self.report, follow=self.follow_cursor
-        )
         self.session = Session(self, library, self.topic_tree, self.explorer, self.report)
-        self.screener = screener_for(self)
         self._mounted = False
         self._started = False
         """Whether :meth:`complete_startup` ran (until then the pane shows "Loading…")."""
+
+    # -- the parts that act on keys: made at their first use (none is in the first frame) ----
+    @cached_property
+    def navigator(self) -> Navigator:
+        from mscterm.tui.screens.palette import navigator_for
+
+        return navigator_for(self)
+
+    @cached_property
+    def record_actions(self) -> RecordActions:
+        from mscterm.tui.screens.actions import actions_for
+
+        return actions_for(self)
+
+    @cached_property
+    def tree_filter(self) -> TreeFilter:
+        from mscterm.tui.screens.tree_filter import filter_for
+
+        return filter_for(self)
+
+    @cached_property
+    def screener(self) -> Screener:
+        from mscterm.tui.screening.screener import screener_for
+
+        return screener_for(self)
 
     # -- composition and start-up --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -164,7 +165,8 @@ class MainScreen(Screen[None]):
                 yield self.topic_tree
             yield self.pane
         yield self._status_line
-        yield Footer()
+        # The footer's keys (many widgets) come after the first frame; a bar holds their place.
+        yield Static(id="footer-bar")
 
     def _tree_source(self) -> Source:
         topics = self.library.topics
@@ -193,6 +195,10 @@ class MainScreen(Screen[None]):
         if self._started or not self._mounted:
             return
         self._started = True
+        gc.enable()  # off since the process started (mscterm.cli): the first frame is drawn
+        self.query_one("#footer-bar").remove()
+        self.mount(Footer())
+        self.call_after_refresh(self.refresh_bindings)  # the footer shows the keys it missed
         tree = self.topic_tree
         tree.attach()
         self.report.header()
@@ -350,9 +356,9 @@ class MainScreen(Screen[None]):
     def action_export(self) -> None:
         self.record_actions.export()
 
-    def action_record(self, what: str) -> None:
-        """``space y o A M T``: acting on the record the pane shows (or its topic, the marks)."""
-        getattr(self.record_actions, what)()
+    def action_record(self, what: str, *args: str) -> None:
+        """``space s c y o A M T``: acting on the record the pane shows (its topic, the marks)."""
+        getattr(self.record_actions, what)(*args)
 
     def action_screening(self, what: str) -> None:
         """``i x m n t ] [``: screening the record shown; ``V C P K``: the screening views."""
@@ -361,10 +367,6 @@ class MainScreen(Screen[None]):
     def action_arrange(self, what: str, *args: int) -> None:
         """``S F < >``: arranging a list, or the tree's width."""
         getattr(self.arranger, what)(*args)
-
-    def action_related(self, kind: str) -> None:
-        """``s``/``c``: the Similar articles / Cited by list of the record shown."""
-        self.record_actions.related(kind)
 
     def action_refresh(self) -> None:
         """``r``: fetch what the pane shows again (offline since a failure: online first)."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mscterm.library import Library
     from mscterm.tui.activity import Activity
     from mscterm.tui.explorer import Explorer
+    from mscterm.tui.screens.main import MainScreen
     from mscterm.tui.screens.pane_view import PaneView
     from mscterm.tui.screens.report import Report
     from mscterm.tui.screens.search import SearchOutcome
@@ -134,3 +135,18 @@ class Navigator:
         state = "offline: only the cache and the seed" if library.offline else "online"
         self._report.status(f"Now {state}.")
         self._screen.notify(f"Now {state}.", markup=False)
+
+
+def navigator_for(main: MainScreen) -> Navigator:
+    """The main screen's navigator, wired to its parts."""
+    return Navigator(
+        main,
+        main.library,
+        main.explorer,
+        main.topic_tree,
+        main.view,
+        main.report,
+        ready=main.complete_startup,
+        activity=main.activity,
+        marks_changed=main._marks_changed,  # the screen persists and repaints marks
+    )

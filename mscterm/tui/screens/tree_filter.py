@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from mscterm.tui.explorer import Explorer
+    from mscterm.tui.screens.main import MainScreen
     from mscterm.tui.screens.report import Report
     from mscterm.tui.widgets.topic_tree import TopicTree
 
@@ -90,3 +91,8 @@ class TreeFilter:
             self._follow()
         if not keep_box:
             tree.focus()
+
+
+def filter_for(main: MainScreen) -> TreeFilter:
+    """The main screen's tree filter, wired to its parts."""
+    return TreeFilter(main, main.topic_tree, main.explorer, main.report, follow=main.follow_cursor)

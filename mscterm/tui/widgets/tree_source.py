@@ -8,17 +8,21 @@ soon as anything needs more than titles.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from mscterm.model import Record, Topic, Trial, is_trial_id
+from mscterm.model import Record, Topic, is_trial_id
 from mscterm.tui.nodes import REVIEW_PMID
 from mscterm.tui.rows import Row, RowStyles, record_row
 from mscterm.tui.safe import safe_text
 
+if TYPE_CHECKING:
+    from mscterm.model import Trial
+
 Lookup = Callable[[str], Record | None]
 """Synchronous cache/seed lookup: never touches the network."""
-TrialLookup = Callable[[str], Trial | None]
+TrialLookup = Callable[[str], "Trial | None"]
 """The cached trial of an NCT id (the Library's ``cached_trial``): never touches the network."""
 Many = Callable[[list[str]], dict[str, Record]]
 """Synchronous batch lookup (one read for a whole list: sorting and filtering a list)."""
