@@ -44,24 +44,11 @@ if TYPE_CHECKING:
         TrialPublication,
     )
 
-_TRIAL_NAMES = frozenset(
-    {
-        "TRIAL_SCHEMA_VERSION",
-        "AdverseEvent",
-        "AdverseEvents",
-        "EventGroup",
-        "EventStat",
-        "Intervention",
-        "Trial",
-        "TrialDesign",
-        "TrialPublication",
-    }
-)
-
 
 def __getattr__(name: str) -> Any:
-    """The trial classes load with their first use: the explorer's first frame needs none."""
-    if name in _TRIAL_NAMES:
+    """The trial classes (the names of ``__all__`` not imported above) load with their first
+    use: the explorer's first frame needs none."""
+    if name in __all__:
         from mscterm.model import trial
 
         return getattr(trial, name)
