@@ -147,3 +147,24 @@ def test_a_command_runs_with_the_collector_on_and_leaves_it_on(
     assert bad.value.code == 2
     assert gc.isenabled()
     capsys.readouterr()
+
+
+async def test_tab_keeps_the_footers_keys_when_they_stay_the_same(offline_settings: Settings):
+    """A focus change that leaves the shown keys as they were does not rebuild the footer (it
+    made ``tab`` the slowest key); a screen with other keys still gets its own."""
+    from textual.widgets._footer import FooterKey
+
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = list(app.screen.query(FooterKey))
+        assert before
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "pane"
+        assert list(app.screen.query(FooterKey)) == before
+        await pilot.press("tab")
+        await settle(pilot)
+        assert list(app.screen.query(FooterKey)) == before
+        last = screen_text(app).rstrip("\n").split("\n")[-1]
+        assert "Help" in last and "Quit" in last

@@ -34,7 +34,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from mscterm.tui import messages as msg
 from mscterm.tui.activity import Activity
@@ -45,6 +45,7 @@ from mscterm.tui.screens.lists import ListControl
 from mscterm.tui.screens.pane_view import PaneView
 from mscterm.tui.screens.report import Report
 from mscterm.tui.screens.session import Session
+from mscterm.tui.widgets.key_footer import KeyFooter
 from mscterm.tui.widgets.reference_pane import ReferencePane
 from mscterm.tui.widgets.status import AppHeader, StatusLine
 from mscterm.tui.widgets.topic_tree import TopicTree
@@ -72,6 +73,7 @@ class MainScreen(Screen[None]):
     # The footer shows the keys a newcomer needs first (? lists them all); fewer footer keys
     # also make a focus change (tab) cheaper: the footer is rebuilt on each.
     BINDINGS = [  # noqa: RUF012
+        Binding("space", "record('mark')", "Mark"),  # the tree's own in its place when focused
         Binding("question_mark", "help", "Help"),
         Binding("e", "export", "Export"),
         Binding("slash", "search", "Search"),
@@ -81,7 +83,6 @@ class MainScreen(Screen[None]):
         Binding("y", "record('copy')", "Copy", show=False),
         Binding("o", "record('open')", "Open", show=False),
         Binding("r", "refresh", "Refresh", show=False),
-        Binding("space", "record('mark')", "Mark", show=False),
         Binding("A", "record('mark_all')", "Mark all", show=False),
         Binding("M", "record('marked_view')", "Marked"),
         Binding("T", "record('trials')", "Trials", show=False),
@@ -197,7 +198,7 @@ class MainScreen(Screen[None]):
         self._started = True
         gc.enable()  # off since the process started (mscterm.cli): the first frame is drawn
         self.query_one("#footer-bar").remove()
-        self.mount(Footer())
+        self.mount(KeyFooter())
         self.call_after_refresh(self.refresh_bindings)  # the footer shows the keys it missed
         tree = self.topic_tree
         tree.attach()
