@@ -92,7 +92,7 @@ def _first_frame(argv: list[str], env: dict[str, str], text: str) -> float:
             time.sleep(POLL)
 
 
-def first_frame_rows(runs: int = 7) -> list[dict[str, Any]]:
+def first_frame_rows(runs: int = 15) -> list[dict[str, Any]]:
     """mscterm vs the minimal app, alternating, medians of ``runs`` launches each."""
     title = load_topics().roots[0].title
     probe = title[:20]  # the tree truncates titles at 80 columns
