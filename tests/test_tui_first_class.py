@@ -415,3 +415,29 @@ async def test_6_slow_topic_shows_its_clock_and_escape_cancels_it(
         await pilot.pause()
         assert status_text(app).startswith("Cancelled: Loading Genetic stability")
         assert "expand again to load" in labels_under(tree_of(app), f"t:{TOPIC}/latest")[0]
+
+
+async def test_6_the_clock_leaves_the_status_line_as_soon_as_the_work_ends(
+    offline_settings: Settings,
+):
+    """The busy clock ("Fetching… 1 s · escape cancels") goes when the last visible work ends,
+    not at the next tick: a failure said right after it is never hidden behind a stale clock."""
+    import asyncio
+
+    app = MscApp(Library(offline_settings))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        release = asyncio.Event()
+
+        async def slow() -> None:
+            await release.wait()
+
+        main.loaders.run(slow, "pane", label="Fetching PMID 90000001")
+        await pilot.pause(1.3)  # long enough for the clock to show (ticks every 0.5 s)
+        assert status_text(app).startswith("Fetching PMID 90000001… 1 s")
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Fetching" not in status_text(app)

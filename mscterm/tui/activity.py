@@ -29,6 +29,8 @@ class Activity:
         """name -> (what it is doing, when it started)."""
         self.try_of: tuple[int, int] | None = None
         """The latest retry (try n of m) seen while work was running."""
+        self.on_idle: Callable[[], None] | None = None
+        """Called when the last running work ends (the clock on the status line goes at once)."""
 
     @contextmanager
     def track(self, name: str, label: str) -> Iterator[None]:
@@ -40,6 +42,8 @@ class Activity:
             self.running.pop(name, None)
             if not self.running:
                 self.try_of = None
+                if self.on_idle is not None:
+                    self.on_idle()
 
     def note_try(self, tries: int, allowed: int) -> None:
         if self.running:

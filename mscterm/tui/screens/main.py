@@ -70,8 +70,7 @@ OFFLINE_READY = "Offline: browsing the cache and the shipped seed."
 class MainScreen(Screen[None]):
     """Tree + pane + header/status/footer, and the parts that drive them."""
 
-    # The footer shows the keys a newcomer needs first (? lists them all); fewer footer keys
-    # also make a focus change (tab) cheaper: the footer is rebuilt on each.
+    # The footer shows the keys a newcomer needs first (? lists them all).
     BINDINGS = [  # noqa: RUF012
         Binding("space", "record('mark')", "Mark"),  # the tree's own in its place when focused
         Binding("question_mark", "help", "Help"),
@@ -120,6 +119,7 @@ class MainScreen(Screen[None]):
         self._status_line = StatusLine(Text(OFFLINE_READY if offline else READY), id="status")
         self.report = Report(self, self._header, self._status_line, library, self.explorer)
         self.activity = activity or Activity()
+        self.activity.on_idle = self._tick
         self.loaders = Loaders(library, self, activity=self.activity)
         self.view = PaneView(
             self.pane, self.topic_tree, library, self.explorer, self.loaders, self.report
@@ -224,8 +224,7 @@ class MainScreen(Screen[None]):
         self.report.connection_changed(message.status)
         self.loaders.count_cached()
 
-    def _tick(self) -> None:
-        """Once a second: the clock of long network work on the status line."""
+    def _tick(self) -> None:  # twice a second, and when the last work ends: the clock
         self.report.set_busy(self.activity.describe())
 
     # -- the record the pane shows -------------------------------------------------------------
