@@ -121,13 +121,14 @@ def test_server_failure_keeps_cached_records_and_says_so(
 def test_warm_lookup_imports_neither_textual_nor_httpx(
     eutils_server: EUtilsServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Nor the export modules: ``--json`` compiles none of them (where no bytecode is kept)."""
     cache = tmp_path / "cache"
     assert _cli(capsys, "lookup", "90000006", *_online(eutils_server, tmp_path))[0] == 0
     probe = (
         "import sys; from mscterm.cli import main; "
         f"code = main(['lookup', '90000006', '--json', '--cache-dir', {str(cache)!r}, "
         f"'--eutils-url', {eutils_server.url!r}]); "
-        "print(code, sorted(m for m in ('textual', 'httpx') if m in sys.modules))"
+        "print(code, sorted(m for m in ('textual', 'httpx', 'mscterm.export') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "0 []"

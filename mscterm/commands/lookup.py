@@ -12,7 +12,6 @@ import sys
 from mscterm.commands._common import exit_code, parse_ids, say
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK, STORAGE_FAILURE
-from mscterm.export.flow import ExportError
 from mscterm.library import Fetched, Library
 from mscterm.model import Record
 from mscterm.results import Problem
@@ -51,11 +50,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         say(fetched.error or "the cache cannot be used")  # nothing to print: one line, why
         return exit_code(fetched.problem)
     records = [fetched.records[rid] for rid in ids if rid in fetched.records]
-    try:
-        _print(records, args, library)
-    except ExportError as exc:
-        say(str(exc))
-        return STORAGE_FAILURE if exc.storage else BAD_INPUT
+    failed = _print(records, args, library)
+    if failed is not None:
+        return failed
     if fetched.error:
         say(f"some records could not be fetched: {fetched.error}")
     if fetched.missing:
@@ -64,25 +61,30 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return OK
 
 
-def _print(records: list[Record], args: argparse.Namespace, library: Library) -> None:
+def _print(records: list[Record], args: argparse.Namespace, library: Library) -> int | None:
+    """Print the records as asked; an exit code when the BibTeX entries cannot be made."""
     out = sys.stdout
     if args.json:
         out.write(json_text([r.to_json() for r in records]) + "\n")
-    elif args.bibtex:
-        from mscterm.export.flow import keyed_text
+    elif args.bibtex:  # the export modules load only here (the --json path stays light)
+        from mscterm.export.flow import ExportError, annotated, keyed_text
         from mscterm.export.options import ExportOptions
 
         settings = library.settings
-        from mscterm.export.flow import annotated
-
-        options = annotated(
-            ExportOptions(journal=settings.journal), library.screening.annotations()
-        )
-        unique = list({r.id: r for r in records}.values())  # a DOI and its PMID: one entry
-        out.write(keyed_text(library.state, unique, "bibtex", options, settings.citekey_template))
+        try:
+            options = annotated(
+                ExportOptions(journal=settings.journal), library.screening.annotations()
+            )
+            unique = list({r.id: r for r in records}.values())  # a DOI and its PMID: one entry
+            text = keyed_text(library.state, unique, "bibtex", options, settings.citekey_template)
+        except ExportError as exc:
+            say(str(exc))
+            return STORAGE_FAILURE if exc.storage else BAD_INPUT
+        out.write(text)
     else:
         from mscterm.citation import format_record_text
 
         out.write("\n\n".join(format_record_text(r) for r in records))
         if records:
             out.write("\n")
+    return None
