@@ -164,6 +164,30 @@ def _damage(cache: Path, how: str) -> None:
         db.write_bytes(data[: len(data) // 3])
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["prisma", "--topic", "genetic-stability"],
+        ["export", "--topic", "genetic-stability", "--offline", "-o", "{tmp}/out.bib"],
+    ],
+    ids=["prisma", "export"],
+)
+def test_prisma_and_export_say_the_cache_was_moved_aside(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, command: list[str]
+) -> None:
+    """Like every command that reads the cache, they say in one line that it was damaged."""
+    monkeypatch.setenv("MSCTERM_STATE_DIR", str(tmp_path / "state"))
+    with RecordStore(env) as store:
+        store.put([make_record(n) for n in range(200)])
+    _damage(env, "garbage")
+    argv = [part.format(tmp=tmp_path) for part in command]
+    code = main([*argv, "--cache-dir", str(env)])
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured.err
+    assert "mscterm: warning: the cache was damaged and has been moved aside to" in captured.err
+    assert "Traceback" not in captured.err
+
+
 @pytest.mark.parametrize("how", ["garbage", "truncated"])
 def test_damaged_cache_is_moved_aside_and_the_command_works(env: Path, capsys, how: str) -> None:
     with RecordStore(env) as store:

@@ -114,6 +114,8 @@ async def _export(library: Library, job: ExportJob) -> ExportOutcome:
     try:
         return await flow.export(library, job)
     finally:
+        for warning in library.warnings:  # e.g. a damaged cache moved aside
+            say(f"warning: {warning}")
         await library.aclose()
 
 

@@ -27,6 +27,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         screening = library.screening
         reviewer = screening.check_known(args.reviewer) if args.reviewer is not None else None
         counts = screening.prisma(topic=args.topic, reviewer=reviewer)
+        for warning in library.warnings:  # e.g. a damaged cache moved aside
+            say(f"warning: {warning}")
     except ScreeningError as exc:
         say(str(exc))
         return BAD_INPUT
