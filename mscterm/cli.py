@@ -238,9 +238,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _warn(line: str) -> None:
-    from mscterm.textsafe import one_line
+    from mscterm.commands._common import warn
 
-    print(f"mscterm: warning: {one_line(line)}", file=sys.stderr)
+    warn([line])
 
 
 if __name__ == "__main__":  # pragma: no cover

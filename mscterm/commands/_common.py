@@ -17,6 +17,12 @@ def say(message: str) -> None:
     print(f"mscterm: {one_line(message)}", file=sys.stderr)
 
 
+def warn(lines: Iterable[str]) -> None:
+    """Each line as a warning: ``mscterm: warning: …`` on stderr (a problem worked around)."""
+    for line in lines:
+        say(f"warning: {line}")
+
+
 def parse_ids(raw: Iterable[str], parse: Callable[[str], str] = parse_id) -> list[str] | None:
     """Ids for user-typed identifiers, each once (``parse``: records by default; trials or
     both with ``parse_trial_id``/``parse_any_id``); ``None`` (after saying why) if any is bad."""

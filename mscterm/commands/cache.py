@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mscterm.commands._common import exit_code, say
+from mscterm.commands._common import exit_code, say, warn
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
 from mscterm.library import Library
@@ -33,9 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return _HANDLERS[args.cache_command](library, args, reported)
     finally:
-        for warning in library.warnings:
-            if warning not in reported:
-                say(f"warning: {warning}")
+        warn(w for w in library.warnings if w not in reported)
         library.close()
 
 

@@ -13,7 +13,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from mscterm.commands._common import parse_ids, say
+from mscterm.commands._common import parse_ids, say, warn
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK, STORAGE_FAILURE
 from mscterm.model import parse_any_id
@@ -114,8 +114,7 @@ async def _export(library: Library, job: ExportJob) -> ExportOutcome:
     try:
         return await flow.export(library, job)
     finally:
-        for warning in library.warnings:  # e.g. a damaged cache moved aside
-            say(f"warning: {warning}")
+        warn(library.warnings)  # e.g. a damaged cache moved aside
         await library.aclose()
 
 

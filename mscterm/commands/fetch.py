@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from mscterm.commands._common import exit_code, parse_ids, say
+from mscterm.commands._common import exit_code, parse_ids, say, warn
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
 from mscterm.library import Library
@@ -81,8 +81,7 @@ async def _fetch(
     if trials:
         count = len({t.nct_id for a in trial_answers for t in a.value.trials})
         say(f"{count} registered trials cached")
-        for warning in (w for a in trial_answers for w in a.warnings):
-            say(f"warning: {warning}")
+        warn(w for a in trial_answers for w in a.warnings)
         trial_failed = next((a for a in trial_answers if a.error), None)
         if failed is None and trial_failed is not None:
             say(f"ClinicalTrials.gov failure: {trial_failed.error}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mscterm.commands._common import exit_code, parse_ids, say
+from mscterm.commands._common import exit_code, parse_ids, say, warn
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK, STORAGE_FAILURE
 from mscterm.library import Fetched, Library
@@ -31,8 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if ids is None:
         return BAD_INPUT
     library = Library(settings)
-    for warning in library.warnings:
-        say(f"warning: {warning}")
+    warn(library.warnings)
     found = library.cached(ids)
     if _complete(found, ids, library.offline):
         fetched = Fetched(records=found, missing=[])

@@ -11,7 +11,7 @@ import argparse
 import csv
 import sys
 
-from mscterm.commands._common import say
+from mscterm.commands._common import say, warn
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, OK
 from mscterm.textsafe import one_line
@@ -27,8 +27,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         screening = library.screening
         reviewer = screening.check_known(args.reviewer) if args.reviewer is not None else None
         counts = screening.prisma(topic=args.topic, reviewer=reviewer)
-        for warning in library.warnings:  # e.g. a damaged cache moved aside
-            say(f"warning: {warning}")
+        warn(library.warnings)  # e.g. a damaged cache moved aside
     except ScreeningError as exc:
         say(str(exc))
         return BAD_INPUT

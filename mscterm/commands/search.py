@@ -16,7 +16,7 @@ import shutil
 import sys
 import unicodedata
 
-from mscterm.commands._common import exit_code, say
+from mscterm.commands._common import exit_code, say, warn
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NOT_FOUND, OK
 from mscterm.library import Library
@@ -55,8 +55,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         records, failed = _local(library, query, limit, strict=True)
     else:
         records, failed, offline = _online(library, query, limit)
-    for warning in library.warnings:
-        say(f"warning: {warning}")
+    warn(library.warnings)
     if failed:
         return failed
     if args.json:

@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import Any
 
-from mscterm.commands._common import say
+from mscterm.commands._common import say, warn
 from mscterm.config import Settings
 from mscterm.exitcodes import NOT_FOUND, OK
 from mscterm.library import Library
@@ -77,8 +77,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return NOT_FOUND
     try:
         counts = _counts(library)
-        for warning in library.warnings:  # e.g. counted without the search index
-            say(f"warning: {warning}")
+        warn(library.warnings)  # e.g. counted without the search index
         if args.json:
             nodes = [*_with_kind(topic_map.to_json(counts)), _review_node(topic_map)]
             sys.stdout.write(json_text(nodes, indent=2) + "\n")

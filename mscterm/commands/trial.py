@@ -11,7 +11,7 @@ import argparse
 import shutil
 import sys
 
-from mscterm.commands._common import exit_code, parse_ids, say
+from mscterm.commands._common import exit_code, parse_ids, say, warn
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
 from mscterm.library import Library
@@ -31,8 +31,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if opened.error:
         say(opened.error)
         return exit_code(opened.problem)
-    for warning in opened.warnings:
-        say(f"warning: {warning}")
+    warn(opened.warnings)
     got = library.registry.cached_answer(ids)
     if got is None:
         import asyncio
@@ -48,8 +47,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         library.close()
     trials = [got.trials[n] for n in ids if n in got.trials]
     _print(trials, args)
-    for warning in got.warnings:
-        say(f"warning: {warning}")
+    warn(got.warnings)
     partial = [t.nct_id for t in trials if not is_complete(t)]
     if got.error and (got.missing or partial):  # a summary without its adverse events is not
         say(f"{' '.join(got.missing + partial)} could not be fetched: {got.error}")  # the trial

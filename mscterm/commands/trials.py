@@ -13,7 +13,7 @@ import asyncio
 import shutil
 import sys
 
-from mscterm.commands._common import exit_code, say
+from mscterm.commands._common import exit_code, say, warn
 from mscterm.commands.search import fit
 from mscterm.config import Settings
 from mscterm.exitcodes import BAD_INPUT, NETWORK_FAILURE, NOT_FOUND, OK
@@ -78,8 +78,7 @@ def _combined(base: TrialsQuery | None, query: str) -> TrialsQuery:
 def _report(answer: Answer[TrialList], args: argparse.Namespace, asked: str) -> int:
     listed = answer.value
     trials = listed.trials
-    for warning in answer.warnings:
-        say(f"warning: {warning}")
+    warn(answer.warnings)
     if answer.error and not trials and answer.problem is not Problem.OFFLINE:
         say(f"the registry could not be searched: {answer.error}")
         return exit_code(answer.problem, NETWORK_FAILURE)
