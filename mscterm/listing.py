@@ -141,12 +141,7 @@ def sort_records(records: Sequence[Record], how: str) -> list[Record]:
 # -- filtering ---------------------------------------------------------------------------------
 FILTERS: tuple[tuple[str, str], ...] = (
     ("all", "All records"),
-    ("meta-analysis", "Meta-analysis"),
-    ("systematic review", "Systematic review"),
-    ("randomized controlled trial", "Randomized controlled trial"),
-    ("clinical trial", "Clinical trial"),
-    ("case report", "Case report"),
-    ("review", "Review"),
+    *EVIDENCE_ORDER,
     ("retracted", "Retracted or of concern"),
     ("not retracted", "Not retracted"),
 )

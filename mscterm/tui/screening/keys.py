@@ -1,14 +1,14 @@
-"""The screening keys: the main screen's bindings and the help screen's section.
+"""The screening keys: the main screen's and the hit lists' bindings, and the help's section.
 
 Kept together so ``?`` says exactly what is bound. None of them is in the footer (it shows what
-a newcomer needs first and is rebuilt on every focus change); ``?`` lists them all.
+a newcomer needs first); ``?`` lists them all.
 """
 
 from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-BINDINGS: list[BindingType] = [
+RECORD_BINDINGS: list[BindingType] = [
     Binding("i", "screening('include')", "Include", show=False),
     Binding("x", "screening('exclude')", "Exclude", show=False),
     Binding("m", "screening('maybe')", "Maybe", show=False),
@@ -16,6 +16,11 @@ BINDINGS: list[BindingType] = [
     Binding("t", "screening('tags')", "Tags", show=False),
     Binding("right_square_bracket", "screening('next')", "Next unscreened", show=False),
     Binding("left_square_bracket", "screening('previous')", "Previous unscreened", show=False),
+]
+"""The keys that screen a record: the main screen's and every hit list's."""
+
+BINDINGS: list[BindingType] = [
+    *RECORD_BINDINGS,
     Binding("V", "screening('view')", "Screening view", show=False),
     Binding("C", "screening('criteria')", "Criteria", show=False),
     Binding("P", "screening('prisma')", "PRISMA", show=False),

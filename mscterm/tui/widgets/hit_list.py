@@ -23,6 +23,7 @@ from mscterm.listing import arrange, describe, next_sort
 from mscterm.model import Record, Trial, is_trial_id
 from mscterm.tui.marks import Marks
 from mscterm.tui.rows import SIGNALS, record_label, record_row, row_styles
+from mscterm.tui.screening import keys as screening_keys
 from mscterm.tui.trials.rows import trial_row
 
 MORE = "more:"
@@ -42,13 +43,7 @@ class HitList(OptionList):
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         # Screening (the screen showing the list, or the app, decides what they do).
-        Binding("i", "screening('include')", "Include", show=False),
-        Binding("x", "screening('exclude')", "Exclude", show=False),
-        Binding("m", "screening('maybe')", "Maybe", show=False),
-        Binding("n", "screening('note')", "Note", show=False),
-        Binding("t", "screening('tags')", "Tags", show=False),
-        Binding("right_square_bracket", "screening('next')", "Next unscreened", show=False),
-        Binding("left_square_bracket", "screening('previous')", "Previous", show=False),
+        *screening_keys.RECORD_BINDINGS,
     ]
 
     @dataclass
