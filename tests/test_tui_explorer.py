@@ -229,3 +229,23 @@ def test_long_work_shows_its_clock_and_try_only_after_a_second():
         assert activity.describe() == "Searching PubMed… 2 s, try 2 of 5 · escape cancels"
         assert activity.describe({"topic"}) is None
     assert activity.describe() is None and activity.try_of is None
+
+
+def test_a_lists_progress_reads_alike_for_records_and_trials_and_its_note_is_plain_text():
+    """Every list's explanation ends the same way (one function); a note, which may carry a
+    server's words, never reaches the terminal with control or bidi characters."""
+    from mscterm.tui.explorer import ListState
+    from mscterm.tui.trials.text import trial_group_text
+    from mscterm.tui.widgets.reference_pane import group_text
+
+    hostile = "the server said \x1b[31mred\x1b[0m \u202egnp.exe"
+    for lst, text in (
+        (ListState("k", "similar", "90000001", state="loaded", ids=["1", "2"], total=9,
+                   note=hostile), group_text),
+        (ListState("t", "trials", "genetic-stability", state="loaded", ids=["1", "2"], total=9,
+                   note=hostile), trial_group_text),
+    ):  # fmt: skip
+        plain = text(lst).plain
+        assert "2 shown of 9." in plain
+        assert "the server said" in plain and "red" in plain
+        assert "\x1b" not in plain and "\u202e" not in plain

@@ -17,6 +17,7 @@ from mscterm.model import Trial, TrialsQuery
 from mscterm.trialtext import REGISTRY_URL, label, phase_label
 from mscterm.tui.safe import one_line, safe_text
 from mscterm.tui.trials.events import events_text, heading
+from mscterm.tui.widgets.reference_pane import list_progress
 
 if TYPE_CHECKING:
     from mscterm.trialstats import PublicationGap
@@ -213,13 +214,5 @@ def trial_group_text(lst: ListState, *, query: TrialsQuery | None = None) -> Tex
         out.append_text(safe_text(f"The papers of {lst.owner}: the registry's references "
                                   "(RESULT, DERIVED, BACKGROUND) and the PubMed records whose "
                                   "data bank list names the trial.\n"))  # fmt: skip
-    if lst.state == "loaded":
-        total = lst.total if lst.total is not None else len(lst.ids)
-        out.append(f"\n{len(lst.ids):,} shown of {total:,}.", style="dim")
-    elif lst.state == "loading":
-        out.append("\nLoading…", style="dim")
-    else:
-        out.append("\nPress enter (or l) to load.", style="dim")
-    if lst.note:
-        out.append_text(safe_text(f"\n{lst.note}", "dim"))
+    out.append_text(list_progress(lst))
     return out

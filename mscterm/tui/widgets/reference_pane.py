@@ -258,15 +258,23 @@ def group_text(lst: ListState, *, query: str | None = None, owner: str | None = 
         text.append(f"{'Similar to' if lst.kind == 'similar' else 'Citing'}: ")
         text.append(one_line(owner or f"PMID {lst.owner}"))
         text.append("\n")
+    text.append_text(list_progress(lst))
+    return text
+
+
+def list_progress(lst: ListState) -> Text:
+    """How far a list loaded (shown of total, loading, or how to load it), and its note: the
+    last lines of every list's explanation, records' and trials' alike."""
+    text = Text(style="dim")
     if lst.state == "loaded":
         total = lst.total if lst.total is not None else len(lst.ids)
-        text.append(f"\n{len(lst.ids):,} shown of {total:,}.", style="dim")
+        text.append(f"\n{len(lst.ids):,} shown of {total:,}.")
     elif lst.state == "loading":
-        text.append("\nLoading…", style="dim")
+        text.append("\nLoading…")
     else:
-        text.append("\nPress enter (or l) to load.", style="dim")
+        text.append("\nPress enter (or l) to load.")
     if lst.note:
-        text.append(f"\n{lst.note}", style="dim")
+        text.append_text(safe_text(f"\n{lst.note}", "dim"))
     return text
 
 
